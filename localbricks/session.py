@@ -1,0 +1,121 @@
+"""A Delta-enabled SparkSession with Unity Catalog names, started once per process and reused."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from localbricks import catalogs, workspace
+from localbricks.errors import DeltaJarsUnavailableError, LocalbricksError
+from localbricks.java import require_java
+from localbricks.jvm import catalog_jar
+
+DEFAULT_MASTER = "local[*]"
+MASTER_ENV = "LOCALBRICKS_SPARK_MASTER"
+_HOME_CONF = "spark.localbricks.home"
+
+
+def _delta_coordinates() -> str:
+    from importlib.metadata import version
+
+    import pyspark
+
+    spark_minor = ".".join(pyspark.__version__.split(".")[:2])
+    return f"io.delta:delta-spark_{spark_minor}_2.13:{version('delta-spark')}"
+
+
+def _delta_jar_cached() -> bool:
+    group, artifact, ver = _delta_coordinates().split(":")
+    ivy = Path(os.environ.get("LOCALBRICKS_IVY_HOME", Path.home() / ".ivy2.5.2")) / "jars"
+    return (ivy / f"{group}_{artifact}-{ver}.jar").exists()
+
+
+def _base_conf(home: Path) -> dict[str, str]:
+    conf = {
+        "spark.app.name": "localbricks",
+        "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+        "spark.jars": str(catalog_jar()),
+        "spark.sql.defaultCatalog": catalogs.DEFAULT_CATALOG,
+        "spark.sql.sources.default": "delta",
+        "spark.sql.warehouse.dir": str(home / "spark-warehouse"),
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": os.environ.get("LOCALBRICKS_SHUFFLE_PARTITIONS", "4"),
+        "spark.databricks.delta.snapshotPartitions": "2",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.driver.memory": os.environ.get("LOCALBRICKS_DRIVER_MEMORY", "4g"),
+        "spark.ui.enabled": os.environ.get("LOCALBRICKS_SPARK_UI", "true"),
+        "spark.ui.showConsoleProgress": "false",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={home}",
+        _HOME_CONF: str(home),
+    }
+    for name in catalogs.existing():
+        catalogs.ensure_folder(name)
+        conf.update(catalogs.plugin_conf(name))
+    return conf
+
+
+def _active_session():
+    from pyspark.sql import SparkSession
+
+    return SparkSession.getActiveSession()
+
+
+def get_spark(master: str | None = None):
+    """Return the process's SparkSession, starting a Delta-enabled one if there is none.
+
+    Args:
+        master: a Spark master URL (``local[2]``, ``spark://host:7077``) or a Spark Connect URL
+            (``sc://host:15002``); default ``$LOCALBRICKS_SPARK_MASTER`` or ``local[*]``.
+    """
+    from pyspark.sql import SparkSession
+
+    home = workspace.home()
+    catalogs.install_sql_hook(SparkSession)
+    active = _active_session()
+    if active is not None:
+        started_for = active.conf.get(_HOME_CONF, None)
+        if started_for and Path(started_for) != home:
+            raise LocalbricksError(
+                f"This kernel's Spark session belongs to the workspace {started_for}, not {home}. "
+                "Restart the kernel to switch workspaces."
+            )
+        return active
+
+    master = master or os.environ.get(MASTER_ENV) or DEFAULT_MASTER
+    if master.startswith("sc://"):
+        return _connect(master)
+
+    require_java()
+    from delta import configure_spark_with_delta_pip
+
+    builder = SparkSession.builder.master(master)
+    for key, value in _base_conf(home).items():
+        builder = builder.config(key, value)
+    builder = configure_spark_with_delta_pip(builder)
+    had_jars = _delta_jar_cached()
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:  # the JVM died before answering: say why in words
+        if not had_jars:
+            raise DeltaJarsUnavailableError(
+                f"Spark could not start because Delta Lake's jars ({_delta_coordinates()}) are not in the "
+                "local Ivy cache and could not be downloaded from Maven Central. Connect to the internet "
+                "(or configure your proxy for Java) once and run again; they are cached after the first "
+                "start. The Spark launcher's own log is printed above this error."
+            ) from None
+        raise LocalbricksError(f"Spark failed to start on master '{master}': {exc}") from None
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def _connect(url: str):
+    """A Spark Connect session: the server must already have Delta and the catalog jar."""
+    from pyspark.sql import SparkSession
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    catalogs.install_sql_hook(ConnectSession)
+    spark = SparkSession.builder.remote(url).getOrCreate()
+    for name in catalogs.existing():
+        for key, value in catalogs.plugin_conf(name).items():
+            spark.conf.set(key, value)
+    return spark
