@@ -51,6 +51,8 @@ def plot(pdf, chart: str, x: str | None = None, y: str | list[str] | None = None
     x = x or columns[0]
     numeric = [c for c in columns if c != x and pdf[c].dtype.kind in "iuf"]
     y = y or (numeric[:1] if chart in ("bar", "line", "scatter") else None)
+    if chart in ("bar", "line", "scatter") and not y:
+        raise ValueError(f"A {chart} chart needs a numeric y column besides x={x!r}; pass y='...'.")
     fig, ax = plt.subplots(figsize=(7, 4))
     if chart == "bar":
         pdf.plot.bar(x=x, y=y, ax=ax, legend=False)

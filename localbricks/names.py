@@ -29,7 +29,7 @@ def parse(full_name: object, what: str = "table") -> ThreeLevelName:
         raise ThreeLevelNameError(f"A {what} name must be a non-empty string like 'main.default.my_{what.split()[-1]}', got {full_name!r}.")
     parts = full_name.strip().split(".")
     if len(parts) != 3:
-        example = ".".join((["main", "default"] + parts)[-3:]) if len(parts) < 3 else "main.default.my_" + what.split()[-1]
+        example = ".".join(["main", "default"][: 3 - len(parts)] + parts) if len(parts) < 3 else "main.default.my_" + what.split()[-1]
         raise ThreeLevelNameError(
             f"Unity Catalog {what} names have three levels, catalog.schema.{what.split()[-1]}; "
             f"'{full_name}' has {len(parts)}. Write it in full, e.g. '{example}'."

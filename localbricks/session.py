@@ -23,9 +23,14 @@ def _delta_coordinates() -> str:
     return f"io.delta:delta-spark_{spark_minor}_2.13:{version('delta-spark')}"
 
 
+def _ivy_home() -> Path:
+    """Where Spark caches the jars it resolves (``LOCALBRICKS_IVY_HOME`` overrides Spark's default)."""
+    return Path(os.environ.get("LOCALBRICKS_IVY_HOME") or Path.home() / ".ivy2.5.2")
+
+
 def _delta_jar_cached() -> bool:
     group, artifact, ver = _delta_coordinates().split(":")
-    ivy = Path(os.environ.get("LOCALBRICKS_IVY_HOME", Path.home() / ".ivy2.5.2")) / "jars"
+    ivy = _ivy_home() / "jars"
     return (ivy / f"{group}_{artifact}-{ver}.jar").exists()
 
 
@@ -48,6 +53,8 @@ def _base_conf(home: Path) -> dict[str, str]:
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={home}",
         _HOME_CONF: str(home),
     }
+    if os.environ.get("LOCALBRICKS_IVY_HOME"):
+        conf["spark.jars.ivy"] = str(_ivy_home())
     for name in catalogs.existing():
         catalogs.ensure_folder(name)
         conf.update(catalogs.plugin_conf(name))

@@ -1,0 +1,53 @@
+# Thin entry points. Two matter to a learner: `make start` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+JUPYTER_ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: start install test release release-check run run-ci grade progress bench reset doctor
+
+start: install doctor  ## install if needed, check Java, open JupyterLab at the welcome notebook
+	$(BIN)/jupyter lab $(JUPYTER_ARGS) notebooks/00_welcome_and_setup.ipynb
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; found " + sys.version.split()[0])'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+doctor: install
+	$(BIN)/python -m localbricks.doctor
+
+test: install  ## the whole test suite (what CI runs)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+release: install  ## regenerate notebooks/ from solutions/
+	$(BIN)/python -m grader release
+
+release-check: install
+	$(BIN)/python -m grader release --check
+
+run: install  ## run every notebook with papermill, full size
+	$(BIN)/python -m grader run
+
+run-ci: install
+	$(BIN)/python -m grader run --ci
+
+grade: install  ## autograde submissions/ into gradebook.csv
+	$(BIN)/python -m grader autograde submissions --out gradebook.csv
+
+progress: install
+	$(BIN)/python -m grader progress
+
+bench: install
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+reset:  ## forget all local state: tables, MLflow runs, progress
+	rm -rf .localbricks

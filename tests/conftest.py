@@ -1,0 +1,30 @@
+"""Shared fixtures: one throw-away workspace and one Spark session for the whole test run."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Before anything imports localbricks: tests never touch a learner's .localbricks/ folder.
+_WORKSPACE = Path(tempfile.mkdtemp(prefix="localbricks-tests-"))
+os.environ["LOCALBRICKS_HOME"] = str(_WORKSPACE)
+os.environ.setdefault("LOCALBRICKS_SPARK_UI", "false")
+os.environ.setdefault("LOCALBRICKS_SPARK_MASTER", "local[2]")
+os.environ["GRADER_NO_PROGRESS"] = "1"
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def workspace_dir() -> Path:
+    return _WORKSPACE
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """The one local Delta-enabled session every Spark test shares (starting one costs seconds)."""
+    import localbricks
+
+    return localbricks.activate(inject=False)["spark"]

@@ -1,0 +1,64 @@
+"""Starting Spark: reuse, injection, and errors a learner can act on."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import localbricks
+
+pytestmark = pytest.mark.spark
+
+
+def test_activate_is_idempotent_and_injects_names(spark):
+    namespace = {}
+    first = localbricks.activate(inject=False)
+    second = localbricks.activate(inject=False)
+    assert first["spark"] is second["spark"] is spark
+    assert first["dbutils"] is second["dbutils"]
+    exec("import localbricks\nlocalbricks.activate()", namespace)
+    assert namespace["spark"] is spark and callable(namespace["display"]) and namespace["dbutils"] is first["dbutils"]
+
+
+def test_session_has_delta_and_our_defaults(spark):
+    assert spark.conf.get("spark.sql.defaultCatalog") == "main"
+    assert "DeltaSparkSessionExtension" in spark.conf.get("spark.sql.extensions")
+    assert spark.conf.get("spark.sql.sources.default") == "delta"
+
+
+def test_on_databricks_nothing_is_started(monkeypatch):
+    monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "16.4")
+    namespace = {"spark": "the runtime's spark"}
+    exec("import localbricks\nobjs = localbricks.activate()", namespace)
+    assert namespace["objs"]["spark"] == "the runtime's spark"
+
+
+def _run_activate(env):
+    code = "import localbricks; localbricks.activate(inject=False)"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_missing_java_is_one_clear_error(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
+    env["PATH"] = str(Path(sys.executable).parent)  # the venv's python, and no java
+    env["LOCALBRICKS_HOME"] = str(tmp_path)
+    out = _run_activate(env)
+    assert out.returncode != 0
+    assert "JavaNotFoundError" in out.stderr and "openjdk-17" in out.stderr
+    assert "py4j" not in out.stderr and "at org.apache" not in out.stderr
+
+
+def test_unreachable_maven_central_is_one_clear_error(tmp_path):
+    env = dict(os.environ)
+    env["LOCALBRICKS_HOME"] = str(tmp_path / "ws")
+    env["LOCALBRICKS_IVY_HOME"] = str(tmp_path / "empty-ivy")  # nothing cached…
+    # …and a dead proxy, so the download fails fast as it would offline
+    env["JAVA_TOOL_OPTIONS"] = "-Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=9 -Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=9"
+    env["HOME"] = str(tmp_path)  # and no ~/.m2 to fall back on
+    env["XDG_CACHE_HOME"] = os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache"))
+    out = _run_activate(env)
+    assert out.returncode != 0
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("localbricks.errors.DeltaJarsUnavailableError"), last
+    assert "Maven Central" in last and "delta-spark_4.1_2.13" in last
