@@ -1,0 +1,176 @@
+"""``python -m grader``: release, run, autograde, progress, hint, clean.
+
+Every subcommand is a thin layer over one module. Mistakes a user can fix (an unknown notebook
+or exercise, a missing folder) end with one ``grader: error: …`` line and exit code 2, like
+argparse's own usage errors; a check that finds problems exits 1.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from localbricks.workspace import REPO_ROOT
+
+SOLUTIONS = REPO_ROOT / "solutions"
+NOTEBOOKS = REPO_ROOT / "notebooks"
+
+
+class UsageError(Exception):
+    """Something the user typed is wrong; printed on one line, exit code 2."""
+
+
+def _release(args) -> int:
+    from grader import release
+
+    if args.check:
+        findings = release.check(args.src, args.dst)
+        for finding in findings:
+            print(finding)
+        if findings:
+            print(f"{args.dst} is out of date: run `python -m grader release`", file=sys.stderr)
+            return 1
+        print(f"{args.dst} matches {args.src}")
+        return 0
+    changed = release.release(args.src, args.dst, prune=args.prune)
+    for path in changed:
+        print(f"{'wrote' if path.exists() else 'deleted'} {path}")
+    if not changed:
+        print(f"{args.dst} is up to date")
+    return 0
+
+
+def _run(args) -> int:
+    from grader import notebooks, run
+
+    paths = [notebooks.resolve(name, args.folder) for name in args.notebooks] \
+        or notebooks.list_notebooks(args.folder)
+    if not paths:
+        raise UsageError(f"no NN_*.ipynb notebooks in {args.folder}")
+    overrides = {name: run.parse_value(value) for name, value in args.parameters or []}
+    results = run.run_notebooks(paths, ci=args.ci, overrides=overrides, progress_bar=not args.quiet)
+    print(run.format_summary(results))
+    return 1 if any(r.status != "ok" for r in results) else 0
+
+
+def _autograde(args) -> int:
+    from grader import autograde, gradebook
+
+    if not Path(args.submissions).is_dir():
+        raise UsageError(f"no submissions folder {args.submissions}")
+    limits = autograde.Limits(cell_timeout=args.timeout, submission_timeout=args.submission_timeout,
+                              memory_mb=args.memory_mb or None)
+    try:
+        rows = autograde.autograde(args.submissions, args.source, workers=args.workers, limits=limits,
+                                   workdir=args.workdir, progress_bar=not args.quiet)
+    except autograde.AutogradeError as err:
+        raise UsageError(str(err)) from None
+    out = gradebook.export(rows, args.out)
+    cells = gradebook.export_cells(rows, out.with_name(out.stem + "_cells.csv"))
+    width = max(len(r.student) for r in rows)
+    for r in rows:
+        print(f"{r.student:<{width}}  {r.notebook}  {r.score:g}/{r.max_score:g}  {r.status}  {r.detail}".rstrip())
+    print(f"gradebook: {out} (per test cell: {cells})")
+    return 0
+
+
+def _progress(args) -> int:
+    from grader import progress
+
+    print(progress.format_standing(progress.standing()))
+    return 0
+
+
+def _hint(args) -> int:
+    from grader.hints import hint
+
+    try:
+        hint(args.id, args.n)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    return 0
+
+
+def _clean(args) -> int:
+    from grader import notebooks
+
+    paths = []
+    for given in args.paths or [SOLUTIONS]:
+        given = Path(given)
+        if given.is_dir():
+            paths.extend(notebooks.list_notebooks(given))
+        elif given.is_file():
+            paths.append(given)
+        else:
+            raise UsageError(f"no such file or folder {given}")
+    dirty = [p for p in paths if notebooks.clean_file(p, write_back=not args.check)]
+    for path in dirty:
+        print(f"{'not clean' if args.check else 'cleaned'}: {path}")
+    return 1 if args.check and dirty else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m grader", description="Course tools: release, run, autograde, progress, hint, clean.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("release", help="generate notebooks/ from solutions/")
+    p.add_argument("--check", action="store_true", help="only report drifted, missing and orphan files")
+    p.add_argument("--prune", action="store_true", help="delete notebooks that have no solution")
+    p.add_argument("--src", type=Path, default=SOLUTIONS, help="solution notebooks (default: %(default)s)")
+    p.add_argument("--dst", type=Path, default=NOTEBOOKS, help="student notebooks (default: %(default)s)")
+    p.set_defaults(func=_release)
+
+    p = sub.add_parser("run", help="run notebooks with papermill")
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="02, 02_topic, a file name or a path")
+    p.add_argument("--ci", action="store_true", help="use each notebook's small CI parameters")
+    p.add_argument("-p", "--parameter", dest="parameters", action="append", nargs=2,
+                   metavar=("NAME", "VALUE"), help="set a parameter (a Python literal or a string)")
+    p.add_argument("--folder", type=Path, default=SOLUTIONS, help="where names are looked up (default: %(default)s)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_run)
+
+    p = sub.add_parser("autograde", help="grade SUBMISSIONS/<student>/<NN_topic>.ipynb with nbgrader")
+    p.add_argument("submissions", type=Path, metavar="SUBMISSIONS")
+    p.add_argument("--out", type=Path, default=Path("gradebook.csv"), help="gradebook CSV (default: %(default)s)")
+    p.add_argument("--timeout", type=int, default=300, metavar="S", help="seconds per cell (default: %(default)s)")
+    p.add_argument("--submission-timeout", type=float, default=1800, metavar="S",
+                   help="seconds per submission before it is killed (default: %(default)s)")
+    p.add_argument("--memory-mb", type=int, default=8192, metavar="MB",
+                   help="address-space limit per process, 0 for none (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=2, metavar="N", help="parallel submissions (default: %(default)s)")
+    p.add_argument("--source", type=Path, default=SOLUTIONS, help="answer key (default: %(default)s)")
+    p.add_argument("--workdir", type=Path, help="keep the nbgrader course and logs here")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_autograde)
+
+    p = sub.add_parser("progress", help="your standing by exam domain")
+    p.set_defaults(func=_progress)
+
+    p = sub.add_parser("hint", help="show the next (or the N-th) hint of an exercise")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("n", type=int, nargs="?", metavar="N")
+    p.set_defaults(func=_hint)
+
+    p = sub.add_parser("clean", help="strip outputs, execution counts and volatile metadata")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="notebooks or folders (default: solutions/)")
+    p.add_argument("--check", action="store_true", help="only report notebooks that are not clean")
+    p.set_defaults(func=_clean)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the subcommand; return the exit code."""
+    from grader.hints import UnknownExercise
+    from grader.notebooks import UnknownNotebook
+    from grader.release import ReleaseError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (UsageError, UnknownNotebook, UnknownExercise) as err:
+        print(f"grader: error: {err}", file=sys.stderr)
+        return 2
+    except ReleaseError as err:
+        print(f"grader: error: {err}", file=sys.stderr)
+        return 1

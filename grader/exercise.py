@@ -1,0 +1,117 @@
+"""The exercise contract: one small, declarative check per exercise.
+
+A check is a plain function whose body states what must be true with
+``assert condition, "teaching message"``. The :func:`exercise` decorator gives it an identity
+(id, exam domain, objective, hints), registers it, and wraps it so that every call
+
+* prints one short line and records a pass when all assertions hold;
+* re-raises a *new* ``AssertionError`` carrying only the teaching message plus a pointer to
+  ``hint(...)`` — never the check's source line or any value the check was given — and records
+  a fail;
+* records any other exception as an error and lets it through unchanged (a bug in the learner's
+  code, or in the check, must show its real traceback).
+
+Expected values are computed inside the check when it runs, never at import.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Callable
+
+DOMAINS = (
+    "Databricks Machine Learning",
+    "Data Processing",
+    "Model Development",
+    "Model Deployment",
+)
+"""The exam's four domains, spelled exactly as the exam guide does."""
+
+REGISTRY: dict[str, "Exercise"] = {}
+"""Every registered exercise by id; filled as check modules are imported."""
+
+DEFAULT_MESSAGE = "Not quite right yet."
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """What the course knows about one exercise, independent of how it is checked."""
+
+    id: str
+    domain: str
+    objective: str = ""
+    hints: tuple[str, ...] = ()
+    origin: str = ""  # module.qualname of the check, to tell a reload from a clash
+
+    @property
+    def notebook(self) -> str:
+        """The notebook prefix the id starts with: ``"02"`` for ``"02.iqr_filter"``."""
+        return self.id.split(".", 1)[0]
+
+
+def register(ex: Exercise) -> Exercise:
+    """Add ``ex`` to the registry; a second, different check with the same id is an error.
+
+    Re-registering from the same function (a module reload) replaces the entry, so
+    ``importlib.reload`` and IPython's autoreload keep working.
+    """
+    known = REGISTRY.get(ex.id)
+    if known is not None and known.origin != ex.origin:
+        raise ValueError(f"exercise id {ex.id!r} is already used by {known.origin}")
+    REGISTRY[ex.id] = ex
+    return ex
+
+
+def _validate(exercise_id: str, domain: str) -> None:
+    head, dot, tail = exercise_id.partition(".")
+    if not (head and dot and tail):
+        raise ValueError(f"exercise id {exercise_id!r} must look like 'NN.name', e.g. '02.iqr_filter'")
+    if domain not in DOMAINS:
+        raise ValueError(f"unknown exam domain {domain!r}; use one of: {', '.join(DOMAINS)}")
+
+
+def hint_pointer(exercise_id: str) -> str:
+    """The suffix every failure message ends with."""
+    return f' — stuck? run hint("{exercise_id}")'
+
+
+def exercise(exercise_id: str, *, domain: str, objective: str = "", hints=()) -> Callable:
+    """Declare the decorated function as the check for ``exercise_id``.
+
+    Args:
+        exercise_id: ``"NN.name"``; ``NN`` is the notebook the exercise lives in.
+        domain: one of :data:`DOMAINS`.
+        objective: the exam-guide objective it trains, e.g. ``"2.2"``.
+        hints: progressively stronger hints, shown one at a time by ``hint(id)``.
+
+    Returns:
+        A decorator; the wrapped check keeps its signature and gains ``.exercise``.
+    """
+    _validate(exercise_id, domain)
+
+    def decorate(check: Callable) -> Callable:
+        origin = f"{check.__module__}.{check.__qualname__}"
+        ex = register(Exercise(exercise_id, domain, objective, tuple(hints), origin))
+
+        @functools.wraps(check)
+        def run_check(*args, **kwargs):
+            from grader import progress
+
+            try:
+                check(*args, **kwargs)
+            except AssertionError as err:
+                message = (str(err).strip() or DEFAULT_MESSAGE) + hint_pointer(ex.id)
+                progress.record_attempt(ex.id, "fail", message)
+                # A fresh exception with no context: the traceback stops here, so neither
+                # the check's source line nor its locals are shown to the learner.
+                raise AssertionError(message) from None
+            except Exception as err:
+                progress.record_attempt(ex.id, "error", f"{type(err).__name__}: {err}")
+                raise
+            progress.record_attempt(ex.id, "pass", "")
+            print(f"✔ {ex.id}: correct")
+
+        run_check.exercise = ex
+        return run_check
+
+    return decorate

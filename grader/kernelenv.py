@@ -1,0 +1,52 @@
+"""The environment every kernel we start gets, so notebooks find the course wherever they run.
+
+Kernels started by ``run`` and ``autograde`` may sit in a folder far from the checkout (a
+temporary nbgrader course). They get:
+
+* ``COURSE_ROOT``: the checkout, for code that wants to locate ``datasets/`` without ``..``;
+* ``PYTHONPATH`` starting with the checkout, so ``import grader`` / ``import localbricks`` work
+  even without an editable install;
+* ``PATH`` starting with this interpreter's folder, because the ``python3`` kernelspec runs
+  plain ``python``;
+* ``GRADER_NO_PROGRESS=1``, so machine runs never pollute a learner's progress.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from localbricks.workspace import REPO_ROOT
+
+COURSE_ROOT_ENV = "COURSE_ROOT"
+
+
+def _prepend(path: str, current: str | None) -> str:
+    parts = [p for p in (current or "").split(os.pathsep) if p and p != path]
+    return os.pathsep.join([path, *parts])
+
+
+def kernel_env(repo_root: Path | str = REPO_ROOT, base: dict | None = None, **extra: str) -> dict:
+    """A copy of ``base`` (default ``os.environ``) with the course variables set, plus ``extra``."""
+    env = dict(os.environ if base is None else base)
+    root = str(Path(repo_root).resolve())
+    env[COURSE_ROOT_ENV] = root
+    env["PYTHONPATH"] = _prepend(root, env.get("PYTHONPATH"))
+    env["PATH"] = _prepend(str(Path(sys.executable).parent), env.get("PATH"))
+    env["GRADER_NO_PROGRESS"] = "1"
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def kernel_environ(repo_root: Path | str = REPO_ROOT, **extra: str) -> Iterator[None]:
+    """Apply :func:`kernel_env` to ``os.environ`` for the block (kernels inherit it), then restore."""
+    saved = dict(os.environ)
+    os.environ.update(kernel_env(repo_root, **extra))
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
