@@ -5,12 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 JUPYTER_ARGS ?=
+# JupyterLab refuses to run as root unless told to (containers and CI machines often are root)
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
 
 .PHONY: start install test release release-check run run-ci grade progress bench reset doctor
 
 start: install doctor  ## install if needed, check Java, open JupyterLab at the welcome notebook
-	$(BIN)/jupyter lab $(JUPYTER_ARGS) notebooks/00_welcome_and_setup.ipynb
+	$(BIN)/jupyter lab $(ROOT_FLAG) $(JUPYTER_ARGS) notebooks/00_welcome_and_setup.ipynb
 
 install: $(STAMP)
 

@@ -71,19 +71,21 @@ def plot(pdf, chart: str, x: str | None = None, y: str | list[str] | None = None
     return fig
 
 
-def display(obj: Any, chart: str | None = None, x: str | None = None, y: str | list[str] | None = None,
+def prepare(obj: Any, chart: str | None = None, x: str | None = None, y: str | list[str] | None = None,
             title: str | None = None, limit: int = MAX_ROWS):
-    """Show ``obj`` as Databricks would: a table of the first ``limit`` rows, or a chart.
-
-    Returns the pandas frame shown (or the Figure for charts), so tests and scripts can inspect it.
-    """
+    """What ``display`` would show: a pandas frame of the first ``limit`` rows, a Figure, or ``obj``."""
     pdf = _to_pandas(obj, limit)
     if pdf is None:
-        _show(obj)
         return obj
     if chart is not None:
-        fig = plot(pdf, chart, x=x, y=y, title=title)
-        _show(fig)
-        return fig
-    _show(pdf)
+        return plot(pdf, chart, x=x, y=y, title=title)
     return pdf
+
+
+def display(obj: Any, chart: str | None = None, x: str | None = None, y: str | list[str] | None = None,
+            title: str | None = None, limit: int = MAX_ROWS) -> None:
+    """Show ``obj`` as Databricks would: a table of the first ``limit`` rows, or a chart.
+
+    Returns None, like Databricks' ``display``, so a notebook cell does not show the result twice.
+    """
+    _show(prepare(obj, chart=chart, x=x, y=y, title=title, limit=limit))

@@ -50,10 +50,10 @@ def check_outliers_std(remove_outliers_std, df, column="avg_session_minutes", k=
     assert callable(remove_outliers_std), "remove_outliers_std should be a function (df, column, k) -> DataFrame."
     result = remove_outliers_std(df, column, k)
     _require_df(result, "remove_outliers_std(...)")
+    assert result.columns == df.columns, "The function should return the input's rows with all their columns, only filtered."
     mean, sd = df.select(F.mean(column), F.stddev(column)).first()
     expected = df.filter(F.abs(F.col(column) - mean) <= k * sd)
     got_ids, want_ids = _ids(result, key), _ids(expected, key)
-    assert result.columns == df.columns, "The function should return the input's rows with all their columns, only filtered."
     assert got_ids <= _ids(df, key), "The result contains rows that are not in the input."
     assert not (want_ids - got_ids), f"Some rows within {k} standard deviations of the mean of {column} were removed."
     assert not (got_ids - want_ids), f"Some rows beyond {k} standard deviations of the mean of {column} were kept."
@@ -214,6 +214,8 @@ def check_one_hot(ohe_model, train_df, test_encoded, columns=("contract_type", "
     _require_df(test_encoded, "test_encoded")
     encoder = encoders[-1]
     out_cols = encoder.getOutputCols() if encoder.isSet("outputCols") else [encoder.getOutputCol()]
+    missing = [out for out in out_cols if out not in test_encoded.columns]
+    assert not missing, f"test_encoded lacks the encoded columns {missing}: transform test_df with ohe_model."
     first = test_encoded.select(*out_cols).first()
     assert first is not None, "test_encoded is empty."
     for out in out_cols:

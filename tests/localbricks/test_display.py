@@ -2,18 +2,19 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from localbricks.display import display
+from localbricks.display import display, prepare
 
 
 def test_pandas_is_shown_as_a_table_of_the_first_rows():
     pdf = pd.DataFrame({"x": range(2000)})
-    shown = display(pdf)
+    shown = prepare(pdf)
+    assert display(pdf) is None
     assert len(shown) == 1000
 
 
 @pytest.mark.spark
 def test_spark_frames_are_limited_before_collecting(spark):
-    shown = display(spark.range(5000), limit=10)
+    shown = prepare(spark.range(5000), limit=10)
     assert list(shown["id"]) == list(range(10))
 
 
@@ -21,7 +22,7 @@ def test_spark_frames_are_limited_before_collecting(spark):
 def test_charts_return_a_figure(chart):
     pdf = pd.DataFrame({"k": ["a", "b", "c"], "n": [3, 1, 2]})
     pdf["m"] = [1.0, 2.0, 2.5]
-    fig = display(pdf, chart=chart, x="k" if chart in ("bar", "line") else "n", y="m" if chart != "hist" else None)
+    fig = prepare(pdf, chart=chart, x="k" if chart in ("bar", "line") else "n", y="m" if chart != "hist" else None)
     assert isinstance(fig, Figure)
 
 
