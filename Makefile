@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 .PHONY: start install test release release-check run run-ci grade progress bench reset doctor
 
 start: install doctor  ## install if needed, check Java, open JupyterLab at the welcome notebook
-	$(BIN)/jupyter lab $(ROOT_FLAG) $(JUPYTER_ARGS) notebooks/00_welcome_and_setup.ipynb
+	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=$(CURDIR) $(JUPYTER_ARGS) notebooks/00_welcome_and_setup.ipynb
 
 install: $(STAMP)
 
