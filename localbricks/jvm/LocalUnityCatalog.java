@@ -142,6 +142,14 @@ public class LocalUnityCatalog implements StagingTableCatalog, SupportsNamespace
     }
   }
 
+  private void requireNewTable(Identifier ident)
+      throws NoSuchNamespaceException, TableAlreadyExistsException {
+    requireSchema(ident);
+    if (tableExists(ident)) {
+      throw new TableAlreadyExistsException(qualified(ident));
+    }
+  }
+
   private Map<String, String> deltaProperties(Map<String, String> properties, Identifier ident) {
     Map<String, String> props = new HashMap<>(properties);
     String provider = props.get(TableCatalog.PROP_PROVIDER);
@@ -214,10 +222,7 @@ public class LocalUnityCatalog implements StagingTableCatalog, SupportsNamespace
   @Override
   public Table createTable(Identifier ident, Column[] columns, Transform[] partitions,
       Map<String, String> properties) throws TableAlreadyExistsException, NoSuchNamespaceException {
-    requireSchema(ident);
-    if (tableExists(ident)) {
-      throw new TableAlreadyExistsException(qualified(ident));
-    }
+    requireNewTable(ident);
     return delta().createTable(pathIdentifier(ident), columns, partitions, deltaProperties(properties, ident));
   }
 
@@ -276,10 +281,7 @@ public class LocalUnityCatalog implements StagingTableCatalog, SupportsNamespace
   @Override
   public StagedTable stageCreate(Identifier ident, Column[] columns, Transform[] partitions,
       Map<String, String> properties) throws TableAlreadyExistsException, NoSuchNamespaceException {
-    requireSchema(ident);
-    if (tableExists(ident)) {
-      throw new TableAlreadyExistsException(qualified(ident));
-    }
+    requireNewTable(ident);
     return stagingDelta().stageCreate(pathIdentifier(ident), columns, partitions, deltaProperties(properties, ident));
   }
 
