@@ -9,7 +9,7 @@ JUPYTER_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
 
-.PHONY: start install test release release-check run run-ci grade progress bench reset doctor
+.PHONY: start install test release release-check run run-ci grade progress bench reset doctor mlflow-ui
 
 start: install doctor  ## install if needed, check Java, open JupyterLab at the welcome notebook
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=$(CURDIR) $(JUPYTER_ARGS) notebooks/00_welcome_and_setup.ipynb
@@ -50,6 +50,9 @@ progress: install
 
 bench: install
 	@for b in bench/*.py; do [ -e "$$b" ] || { echo "no benchmarks yet"; break; }; echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+mlflow-ui: install  ## browse the local MLflow runs at http://127.0.0.1:5000
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/.localbricks/mlflow.db --host 127.0.0.1 --port 5000
 
 reset:  ## forget all local state: tables, MLflow runs, progress
 	rm -rf .localbricks

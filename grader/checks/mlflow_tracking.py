@@ -1,0 +1,133 @@
+"""Checks for notebook 01, MLOps and MLflow tracking. They read the learner's runs back from the
+MLflow store (the same one the notebook logs to), so what is graded is what was really logged."""
+from __future__ import annotations
+
+from grader import exercise
+
+DOMAIN = "Databricks Machine Learning"
+
+
+def _client():
+    from mlflow import MlflowClient
+
+    return MlflowClient()
+
+
+def _get_run(run_id, what="run_id"):
+    from mlflow.exceptions import MlflowException
+
+    assert isinstance(run_id, str) and run_id, f"{what} should be the run's id string (run.info.run_id)."
+    try:
+        return _client().get_run(run_id)
+    except MlflowException:
+        raise AssertionError(f"No MLflow run has the id in {what}: did the run finish, and is it in this workspace?") from None
+
+
+def _experiment_runs(experiment_id):
+    return _client().search_runs([experiment_id], max_results=1000)
+
+
+@exercise("01.mlops_components", domain=DOMAIN, objective="1.1", hints=[
+    "Match each need to the component built for it: Delta time travel, the model registry, monitoring, CI/CD, the feature store, workflows.",
+    "Retraining on a schedule different from scoring is an orchestration concern; catching drift is a monitoring concern.",
+])
+def check_mlops_components(mlops_answers):
+    key = {
+        "rebuild the exact data a model was trained on": "delta_time_travel",
+        "compute features once for both training and serving": "feature_store",
+        "run nightly scoring separately from weekly retraining": "workflows",
+        "notice that input data no longer looks like the training data": "monitoring",
+        "run unit and integration tests on every commit": "ci_cd",
+        "keep versions of trained models with aliases for production": "model_registry",
+    }
+    assert isinstance(mlops_answers, dict), "mlops_answers should be a dict from each need to a component name."
+    missing = [need for need in key if need not in mlops_answers]
+    assert not missing, f"Answer every need; missing: {missing}."
+    wrong = [need for need, component in key.items() if mlops_answers[need] != component]
+    assert not wrong, f"{len(wrong)} of {len(key)} needs are matched to the wrong component, e.g. '{wrong[0]}'."
+
+
+@exercise("01.manual_logging", domain=DOMAIN, objective="1.12", hints=[
+    "Inside `with mlflow.start_run() as run:` call mlflow.log_param / log_params, log_metric (with step=… for a history) and log_artifact.",
+    "For the history, log the same metric name once per step: mlflow.log_metric('val_loss', value, step=i).",
+    "mlflow.sklearn.log_model(model, name='model', signature=..., input_example=...) — infer_signature(X, model.predict(X)) builds a signature.",
+])
+def check_manual_logging(run_id, required_params=("max_depth", "n_estimators")):
+    import mlflow
+
+    run = _get_run(run_id)
+    client = _client()
+    params = run.data.params
+    missing = [p for p in required_params if p not in params]
+    assert not missing, f"The run is missing the parameters {missing}."
+    history = client.get_metric_history(run_id, "val_loss")
+    assert len(history) >= 3, "Log val_loss at least three times with step=… so the run has a metric history."
+    assert sorted(m.step for m in history) == sorted(set(m.step for m in history)), "Each val_loss value needs its own step."
+    artifacts = [a.path for a in client.list_artifacts(run_id)]
+    assert any(p.endswith(".png") for p in artifacts), "Log the feature-importance plot as an artifact (a .png file)."
+    try:
+        info = mlflow.models.get_model_info(f"runs:/{run_id}/model")
+    except Exception:
+        raise AssertionError("The run has no model logged under the name 'model'.") from None
+    assert info.signature is not None, "The logged model has no signature: pass signature= (or input_example=)."
+
+
+@exercise("01.nested_runs", domain=DOMAIN, objective="1.12", hints=[
+    "Open the parent with mlflow.start_run(run_name=...), and each child inside it with mlflow.start_run(nested=True).",
+    "Set the tag on the parent with mlflow.set_tag('team', ...).",
+])
+def check_nested_runs(parent_run_id, min_children=3):
+    parent = _get_run(parent_run_id, "parent_run_id")
+    assert parent.data.tags.get("team"), "Tag the parent run with a 'team' tag."
+    children = _client().search_runs([parent.info.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}'")
+    assert len(children) >= min_children, f"The parent run should have at least {min_children} nested child runs; it has {len(children)}."
+    assert all("alpha" in c.data.params for c in children), "Each child run should log its own 'alpha' parameter."
+
+
+@exercise("01.autolog", domain=DOMAIN, objective="1.12", hints=[
+    "Call mlflow.sklearn.autolog() before fitting; every .fit() then opens a run and logs for you.",
+    "mlflow.last_active_run() returns the run autologging created.",
+])
+def check_autolog(autolog_run_id):
+    run = _get_run(autolog_run_id, "autolog_run_id")
+    assert "max_depth" in run.data.params, "That run has no autologged parameters: was autolog() on before .fit()?"
+    assert any(k.startswith("training_") for k in run.data.metrics), "That run has no autologged training_* metrics."
+
+
+@exercise("01.best_run_lowest_error", domain=DOMAIN, objective="1.11", hints=[
+    "MlflowClient().search_runs(experiment_ids=[...], order_by=[...], max_results=1).",
+    "For an error metric, lower is better: which order puts the lowest first?",
+])
+def check_best_by_error(best_rmse_run_id, experiment_id, metric="val_rmse"):
+    runs = [r for r in _experiment_runs(experiment_id) if metric in r.data.metrics]
+    assert runs, f"The experiment has no runs with {metric}: run the training loop first."
+    best = min(runs, key=lambda r: r.data.metrics[metric])
+    worst = max(runs, key=lambda r: r.data.metrics[metric])
+    assert best_rmse_run_id != worst.info.run_id or best is worst, f"That is the run with the highest {metric}: an error metric wants ascending order."
+    assert best_rmse_run_id == best.info.run_id, f"That is not the run with the lowest {metric} in the experiment."
+
+
+@exercise("01.best_run_highest_score", domain=DOMAIN, objective="1.11", hints=[
+    "For a score such as R², higher is better.",
+    "order_by=['metrics.val_r2 DESC'] with max_results=1.",
+])
+def check_best_by_score(best_r2_run_id, experiment_id, metric="val_r2"):
+    runs = [r for r in _experiment_runs(experiment_id) if metric in r.data.metrics]
+    assert runs, f"The experiment has no runs with {metric}."
+    best = max(runs, key=lambda r: r.data.metrics[metric])
+    worst = min(runs, key=lambda r: r.data.metrics[metric])
+    assert best_r2_run_id != worst.info.run_id or best is worst, f"That is the run with the lowest {metric}: a score wants descending order."
+    assert best_r2_run_id == best.info.run_id, f"That is not the run with the highest {metric}."
+
+
+@exercise("01.search_filter", domain=DOMAIN, objective="1.11", hints=[
+    "filter_string uses params.<name>, metrics.<name> and tags.<name>; string values go in single quotes.",
+    "Combine conditions with AND: \"params.model_type = 'forest' AND metrics.val_rmse < 100000\".",
+])
+def check_search_filter(forest_runs, experiment_id, threshold, model_type="forest", metric="val_rmse"):
+    runs = _experiment_runs(experiment_id)
+    expected = {r.info.run_id for r in runs
+                if r.data.params.get("model_type") == model_type and r.data.metrics.get(metric, float("inf")) < threshold}
+    got = {getattr(getattr(r, "info", None), "run_id", r) for r in forest_runs}
+    assert not (got - expected), "Some runs you returned do not match the filter (wrong model_type, or not below the threshold)."
+    assert not (expected - got), "Some matching runs are missing: is max_results cutting them off, or the comparison the wrong way round?"

@@ -1,0 +1,144 @@
+"""Both sides of every notebook-01 check, against real runs in a throw-away MLflow store."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from grader.checks import mlflow_tracking as checks
+from grader.testing import assert_check_failed, assert_check_passed
+
+
+@pytest.fixture(scope="module")
+def mlflow_env(tmp_path_factory):
+    import mlflow
+
+    root = tmp_path_factory.mktemp("mlflow")
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(f"sqlite:///{root / 'mlflow.db'}")
+    yield mlflow
+    mlflow.set_tracking_uri(previous)
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80)})
+    return X, 3 * X["a"] - X["b"] + rng.normal(scale=0.1, size=80)
+
+
+def _manual_run(mlflow, data, tmp_path, steps=3, png=True, signature=True):
+    from mlflow.models import infer_signature
+    from sklearn.linear_model import LinearRegression
+
+    X, y = data
+    with mlflow.start_run() as run:
+        mlflow.log_params({"max_depth": 3, "n_estimators": 10})
+        for step in range(steps):
+            mlflow.log_metric("val_loss", 1.0 / (step + 1), step=step)
+        if png:
+            path = tmp_path / "feature_importance.png"
+            path.write_bytes(b"\x89PNG\r\n")
+            mlflow.log_artifact(str(path))
+        model = LinearRegression().fit(X, y)
+        kwargs = {"signature": infer_signature(X, model.predict(X))} if signature else {}
+        mlflow.sklearn.log_model(model, name="model", serialization_format="cloudpickle",
+                                 pip_requirements=["scikit-learn"], **kwargs)
+    return run.info.run_id
+
+
+def test_mlops_components():
+    right = {
+        "rebuild the exact data a model was trained on": "delta_time_travel",
+        "compute features once for both training and serving": "feature_store",
+        "run nightly scoring separately from weekly retraining": "workflows",
+        "notice that input data no longer looks like the training data": "monitoring",
+        "run unit and integration tests on every commit": "ci_cd",
+        "keep versions of trained models with aliases for production": "model_registry",
+    }
+    assert_check_passed(checks.check_mlops_components, right)
+    swapped = {**right, "run nightly scoring separately from weekly retraining": "ci_cd"}
+    assert_check_failed(checks.check_mlops_components, swapped, match="wrong component")
+    partial = dict(list(right.items())[:3])
+    assert_check_failed(checks.check_mlops_components, partial, match="missing")
+
+
+def test_manual_logging(mlflow_env, data, tmp_path):
+    assert_check_passed(checks.check_manual_logging, _manual_run(mlflow_env, data, tmp_path))
+    assert_check_failed(checks.check_manual_logging, _manual_run(mlflow_env, data, tmp_path, steps=1), match="history")
+    assert_check_failed(checks.check_manual_logging, _manual_run(mlflow_env, data, tmp_path, png=False), match="artifact")
+    assert_check_failed(checks.check_manual_logging, _manual_run(mlflow_env, data, tmp_path, signature=False), match="signature")
+    assert_check_failed(checks.check_manual_logging, "not-a-run-id", match="No MLflow run")
+
+
+def test_nested_runs(mlflow_env):
+    with mlflow_env.start_run() as parent:
+        mlflow_env.set_tag("team", "pricing")
+        for alpha in (0.1, 1, 10):
+            with mlflow_env.start_run(nested=True):
+                mlflow_env.log_param("alpha", alpha)
+    assert_check_passed(checks.check_nested_runs, parent.info.run_id)
+    with mlflow_env.start_run() as flat_parent:  # children started after the parent ended: not nested
+        mlflow_env.set_tag("team", "pricing")
+    for alpha in (0.1, 1, 10):
+        with mlflow_env.start_run():
+            mlflow_env.log_param("alpha", alpha)
+    assert_check_failed(checks.check_nested_runs, flat_parent.info.run_id, match="nested child runs")
+    with mlflow_env.start_run() as untagged:
+        pass
+    assert_check_failed(checks.check_nested_runs, untagged.info.run_id, match="team")
+
+
+def test_autolog(mlflow_env, data):
+    from sklearn.tree import DecisionTreeRegressor
+
+    X, y = data
+    mlflow_env.sklearn.autolog(serialization_format="cloudpickle", log_models=False)
+    try:
+        DecisionTreeRegressor(max_depth=2).fit(X, y)
+        autolog_run = mlflow_env.last_active_run().info.run_id
+    finally:
+        mlflow_env.sklearn.autolog(disable=True)
+    assert_check_passed(checks.check_autolog, autolog_run)
+    with mlflow_env.start_run() as manual:  # fitted by hand without autolog on
+        DecisionTreeRegressor(max_depth=2).fit(X, y)
+    assert_check_failed(checks.check_autolog, manual.info.run_id, match="autolog")
+
+
+@pytest.fixture(scope="module")
+def sweep(mlflow_env):
+    experiment_id = mlflow_env.create_experiment("sweep_for_search_tests")
+    for i, (model_type, rmse, r2) in enumerate([("forest", 10.0, 0.9), ("forest", 30.0, 0.5), ("forest", 20.0, 0.7),
+                                               ("linear", 15.0, 0.8), ("forest", 25.0, 0.6)]):
+        with mlflow_env.start_run(experiment_id=experiment_id, run_name=f"r{i}"):
+            mlflow_env.log_param("model_type", model_type)
+            mlflow_env.log_metrics({"val_rmse": rmse, "val_r2": r2})
+    return experiment_id
+
+
+def _search(experiment_id, order, **kw):
+    from mlflow import MlflowClient
+
+    return MlflowClient().search_runs([experiment_id], order_by=[order], max_results=kw.pop("max_results", 1), **kw)
+
+
+def test_best_by_error_wants_ascending(sweep):
+    assert_check_passed(checks.check_best_by_error, _search(sweep, "metrics.val_rmse ASC")[0].info.run_id, sweep)
+    assert_check_failed(checks.check_best_by_error, _search(sweep, "metrics.val_rmse DESC")[0].info.run_id, sweep, match="ascending")
+
+
+def test_best_by_score_wants_descending(sweep):
+    assert_check_passed(checks.check_best_by_score, _search(sweep, "metrics.val_r2 DESC")[0].info.run_id, sweep)
+    assert_check_failed(checks.check_best_by_score, _search(sweep, "metrics.val_r2 ASC")[0].info.run_id, sweep, match="descending")
+    middle = _search(sweep, "metrics.val_r2 DESC", max_results=3)[1].info.run_id
+    assert_check_failed(checks.check_best_by_score, middle, sweep, match="not the run with the highest")
+
+
+def test_search_filter(sweep):
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    right = client.search_runs([sweep], filter_string="params.model_type = 'forest' AND metrics.val_rmse < 22", max_results=100)
+    assert_check_passed(checks.check_search_filter, right, sweep, 22.0)
+    truncated = client.search_runs([sweep], filter_string="params.model_type = 'forest' AND metrics.val_rmse < 22", max_results=1)
+    assert_check_failed(checks.check_search_filter, truncated, sweep, 22.0, match="missing")
+    flipped = client.search_runs([sweep], filter_string="params.model_type = 'forest' AND metrics.val_rmse > 22", max_results=100)
+    assert_check_failed(checks.check_search_filter, flipped, sweep, 22.0, match="do not match")
