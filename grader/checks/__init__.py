@@ -16,12 +16,19 @@ def load_all() -> list[str]:
     A module that fails to import is reported with a warning and skipped, so one broken
     notebook's checks cannot take down ``progress`` or ``hint`` for the others.
     """
+    from grader.exercise import register
+
     loaded = []
     for info in pkgutil.iter_modules(__path__, prefix=f"{__name__}."):
         try:
-            importlib.import_module(info.name)
+            module = importlib.import_module(info.name)
         except Exception as err:  # noqa: BLE001 - reported, then the others still load
             warnings.warn(f"grader: could not import {info.name}: {type(err).__name__}: {err}")
             continue
+        # A module imported earlier registered its exercises then; register them again in case
+        # the registry was reset since (tests do), so the registry always matches the modules.
+        for value in vars(module).values():
+            if callable(value) and hasattr(value, "exercise"):
+                register(value.exercise)
         loaded.append(info.name)
     return loaded
