@@ -1,4 +1,6 @@
 """Both sides of every notebook-01 check, against real runs in a throw-away MLflow store."""
+import uuid
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,14 +10,15 @@ from grader.testing import assert_check_failed, assert_check_passed
 
 
 @pytest.fixture(scope="module")
-def mlflow_env(tmp_path_factory):
+def mlflow_env():
+    """MLflow on the test workspace's store (tests/conftest.py points LOCALBRICKS_HOME at a temp dir)."""
     import mlflow
 
-    root = tmp_path_factory.mktemp("mlflow")
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(f"sqlite:///{root / 'mlflow.db'}")
-    yield mlflow
-    mlflow.set_tracking_uri(previous)
+    from localbricks import tracking
+
+    tracking.configure()
+    mlflow.set_experiment(f"/Shared/check_tests_{uuid.uuid4().hex[:8]}")
+    return mlflow
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +108,7 @@ def test_autolog(mlflow_env, data):
 
 @pytest.fixture(scope="module")
 def sweep(mlflow_env):
-    experiment_id = mlflow_env.create_experiment("sweep_for_search_tests")
+    experiment_id = mlflow_env.create_experiment(f"sweep_for_search_tests_{uuid.uuid4().hex[:8]}")
     for i, (model_type, rmse, r2) in enumerate([("forest", 10.0, 0.9), ("forest", 30.0, 0.5), ("forest", 20.0, 0.7),
                                                ("linear", 15.0, 0.8), ("forest", 25.0, 0.6)]):
         with mlflow_env.start_run(experiment_id=experiment_id, run_name=f"r{i}"):
