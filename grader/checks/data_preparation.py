@@ -185,8 +185,11 @@ def check_impute_mode(region_mode, region_filled, df, column="region", key="cust
     _require_df(region_filled, "region_filled")
     assert region_filled.filter(F.col(column).isNull()).count() == 0, f"{column} still has missing values in region_filled."
     assert region_filled.count() == df.count(), "Imputation must keep every row."
-    joined = df.alias("a").join(region_filled.alias("b"), key).filter(F.col(f"a.{column}").isNotNull())
-    assert joined.filter(F.col(f"a.{column}") != F.col(f"b.{column}")).count() == 0, "Values that were present must not change."
+    joined = df.alias("a").join(region_filled.alias("b"), key)
+    present = joined.filter(F.col(f"a.{column}").isNotNull())
+    assert present.filter(F.col(f"a.{column}") != F.col(f"b.{column}")).count() == 0, "Values that were present must not change."
+    filled = joined.filter(F.col(f"a.{column}").isNull())
+    assert filled.filter(F.col(f"b.{column}") != F.lit(region_mode)).count() == 0, "The gaps should be filled with region_mode itself."
 
 
 @exercise("02.one_hot_pipeline", domain=DOMAIN, objective="2.7", hints=[

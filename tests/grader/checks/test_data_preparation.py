@@ -34,7 +34,9 @@ def splits(customers):
 def wine(spark):
     from localbricks.data import dataset_path
 
-    return spark.read.csv(str(dataset_path("wine.csv")), header=True, inferSchema=True).cache()
+    df = spark.read.csv(str(dataset_path("wine.csv")), header=True, inferSchema=True).cache()
+    yield df
+    df.unpersist()
 
 
 @pytest.fixture(scope="module")
@@ -316,7 +318,9 @@ def _p_value(crosstab, first_column="contract_type_churned", which=1):
 
 @pytest.fixture(scope="module")
 def contract_churn(customers):
-    return customers.stat.crosstab("contract_type", "churned").cache()
+    table = customers.stat.crosstab("contract_type", "churned").cache()
+    yield table
+    table.unpersist()
 
 
 def test_categorical_association_passes_on_the_p_value(contract_churn, customers):
@@ -471,6 +475,11 @@ def test_impute_mode_fails_when_rows_are_dropped(customers):
 def test_impute_mode_fails_when_nothing_is_filled(customers):
     assert_check_failed(checks.check_impute_mode, _mode(customers), customers, customers,
                         match="still has missing values in region_filled")
+
+
+def test_impute_mode_fails_when_gaps_get_another_value(customers):
+    assert_check_failed(checks.check_impute_mode, _mode(customers), customers.fillna({"region": "unknown"}), customers,
+                        match="filled with region_mode itself")
 
 
 # ---------------------------------------------------------------------------- 02.one_hot_pipeline
