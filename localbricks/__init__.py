@@ -48,12 +48,13 @@ def activate(master: str | None = None, inject: bool = True) -> dict[str, Any]:
     if on_databricks():  # the runtime already provides everything; touch nothing
         return {key: namespace.get(key) for key in ("spark", "dbutils", "display")}
 
-    from localbricks import aliases, tracking
+    from localbricks import aliases, registry, tracking
     from localbricks.dbutils import DBUtils
     from localbricks.display import display
     from localbricks.session import get_spark
 
     tracking.configure()
+    registry.install()  # "databricks-uc" → the local Unity Catalog registry (localbricks.registry)
     aliases.install()
     spark = get_spark(master)
     if _state.get("spark") is not spark:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from localbricks import catalogs, workspace
@@ -51,6 +52,9 @@ def _base_conf(home: Path) -> dict[str, str]:
         "spark.ui.enabled": os.environ.get("LOCALBRICKS_SPARK_UI", "true"),
         "spark.ui.showConsoleProgress": "false",
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={home}",
+        # Python workers must be this interpreter (the venv with pandas, MLflow…), whatever PATH says
+        "spark.pyspark.python": sys.executable,
+        "spark.pyspark.driver.python": sys.executable,
         _HOME_CONF: str(home),
     }
     if os.environ.get("LOCALBRICKS_IVY_HOME"):
@@ -93,6 +97,9 @@ def get_spark(master: str | None = None):
         return _connect(master)
 
     require_java()
+    # pyspark starts Python workers with $PYSPARK_PYTHON (default: whatever `python3` is on PATH),
+    # not with the conf below; both must name this interpreter so UDFs see the venv's packages
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from delta import configure_spark_with_delta_pip
 
     builder = SparkSession.builder.master(master)

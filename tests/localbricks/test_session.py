@@ -62,3 +62,17 @@ def test_unreachable_maven_central_is_one_clear_error(tmp_path):
     last = out.stderr.strip().splitlines()[-1]
     assert last.startswith("localbricks.errors.DeltaJarsUnavailableError"), last
     assert "Maven Central" in last and "delta-spark_4.1_2.13" in last
+
+
+def test_python_workers_use_this_interpreter(spark):
+    """UDFs (spark_udf, SparkTrials) need the venv's packages on the workers, not PATH's python."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType
+
+    @F.udf(StringType())
+    def worker_python(_):
+        import sys as worker_sys
+
+        return worker_sys.executable
+
+    assert spark.range(1).select(worker_python("id")).first()[0] == sys.executable
