@@ -13,8 +13,8 @@ import importlib.util
 import sys
 
 ALIASES: dict[str, str] = {
-    # "databricks.feature_engineering": "localbricks.feature_store",   (added as each service lands)
-    # "databricks.automl": "localbricks.automl",
+    "databricks.feature_engineering": "localbricks.feature_store",
+    "databricks.automl": "localbricks.automl",
 }
 """Databricks module name → the localbricks module that implements its documented API."""
 

@@ -14,6 +14,11 @@ os.environ.setdefault("LOCALBRICKS_SPARK_UI", "false")
 os.environ.setdefault("LOCALBRICKS_SPARK_MASTER", "local[2]")
 os.environ["GRADER_NO_PROGRESS"] = "1"
 
+# MLflow too: any test that logs, with or without Spark, uses the temp workspace's store
+from localbricks import tracking  # noqa: E402  (cheap: sets environment variables only)
+
+tracking.configure()
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

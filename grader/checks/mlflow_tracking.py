@@ -131,3 +131,34 @@ def check_search_filter(forest_runs, experiment_id, threshold, model_type="fores
     got = {getattr(getattr(r, "info", None), "run_id", r) for r in forest_runs}
     assert not (got - expected), "Some runs you returned do not match the filter (wrong model_type, or not below the threshold)."
     assert not (expected - got), "Some matching runs are missing: is max_results cutting them off, or the comparison the wrong way round?"
+
+
+@exercise("01.automl_run", domain=DOMAIN, objective="1.3", hints=[
+    "from databricks import automl; summary = automl.classify(dataset, target_col=..., primary_metric=..., timeout_minutes=...)",
+    "The label column is 'churned'; with 10% positives, rank trials by 'f1', not accuracy.",
+    "exclude_cols=[...] keeps columns you know must not be used (leaks, identifiers) away from every model.",
+])
+def check_automl_run(summary, target_col="churned", primary_metric="f1"):
+    import os
+
+    assert hasattr(summary, "best_trial") and hasattr(summary, "trials"), "summary should be what automl.classify returned."
+    best = summary.best_trial
+    run = _get_run(best.mlflow_run_id, "summary.best_trial.mlflow_run_id")
+    metric = f"val_{primary_metric}_score" if primary_metric in ("f1", "precision", "accuracy") else f"val_{primary_metric}"
+    ranked_by = getattr(best, "evaluation_metric_score", None)
+    assert metric in run.data.metrics and ranked_by == run.data.metrics[metric], \
+        f"AutoML should rank trials by {primary_metric}: churn is imbalanced, so accuracy would mislead."
+    scores = [t.metrics.get(metric, float("-inf")) for t in summary.trials]
+    assert best.metrics.get(metric) == max(scores), "best_trial should be the trial with the best validation score."
+    assert os.path.exists(best.notebook_path), "The best trial's notebook is missing from the workspace."
+
+
+@exercise("01.automl_glass_box", domain=DOMAIN, objective="1.4", hints=[
+    "Open summary.best_trial.notebook_path (in JupyterLab, or with nbformat.read) and find the estimator it fits.",
+    "The fitted pipeline's last step is the model: summary.best_trial.load_model() lets you confirm it.",
+])
+def check_glass_box(best_model_class, summary):
+    model = summary.best_trial.load_model()
+    last = model.steps[-1][1] if hasattr(model, "steps") else model
+    assert isinstance(best_model_class, str), "best_model_class should be the estimator's class name, as a string."
+    assert best_model_class == type(last).__name__, "That is not the estimator the best trial's notebook trains."

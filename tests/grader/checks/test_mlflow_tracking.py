@@ -145,3 +145,29 @@ def test_search_filter(sweep):
     assert_check_failed(checks.check_search_filter, truncated, sweep, 22.0, match="missing")
     flipped = client.search_runs([sweep], filter_string="params.model_type = 'forest' AND metrics.val_rmse > 22", max_results=100)
     assert_check_failed(checks.check_search_filter, flipped, sweep, 22.0, match="do not match")
+
+
+@pytest.fixture(scope="module")
+def churn_small():
+    from localbricks.data import dataset_path
+
+    return pd.read_csv(dataset_path("churn_customers.csv", scale=0.2))
+
+
+def _automl(churn, **kwargs):
+    from localbricks.automl import classify
+
+    return classify(churn, target_col="churned", timeout_minutes=1, max_trials=1, **kwargs)
+
+
+def test_automl_run(mlflow_env, churn_small):
+    right = _automl(churn_small, primary_metric="f1", exclude_cols=["customer_id"])
+    assert_check_passed(checks.check_automl_run, right)
+    by_accuracy = _automl(churn_small, primary_metric="accuracy", exclude_cols=["customer_id"])
+    assert_check_failed(checks.check_automl_run, by_accuracy, match="rank trials by f1")
+    assert_check_failed(checks.check_automl_run, "not a summary", match="automl.classify returned")
+
+    best = type(right.best_trial.load_model().steps[-1][1]).__name__
+    assert_check_passed(checks.check_glass_box, best, right)
+    other = "RandomForestClassifier" if best != "RandomForestClassifier" else "LogisticRegression"
+    assert_check_failed(checks.check_glass_box, other, right, match="not the estimator")
