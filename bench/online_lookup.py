@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -40,7 +41,9 @@ def main(argv=None) -> int:
     parser.add_argument("--online", type=int, default=5000, help="online lookups to time")
     parser.add_argument("--offline", type=int, default=40, help="offline (Spark) lookups to time")
     args = parser.parse_args(argv)
-    os.environ.setdefault("LOCALBRICKS_HOME", tempfile.mkdtemp(prefix="bench-online-"))
+    scratch = None if os.environ.get("LOCALBRICKS_HOME") else tempfile.mkdtemp(prefix="bench-online-")
+    if scratch:
+        os.environ["LOCALBRICKS_HOME"] = scratch
     os.environ.setdefault("LOCALBRICKS_SPARK_UI", "false")
     sys.path.insert(0, str(REPO))
 
@@ -85,6 +88,9 @@ def main(argv=None) -> int:
     print(f"{'offline / online':28}{p50:>11.0f}x{p99:>11.0f}x")
     fe.delete_online_store(name=store.name)
     fe.drop_table(name=table)
+    if scratch:  # a workspace made for this run only
+        spark.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
     if p99 < REQUIRED_RATIO:
         print(f"FAIL: the online store is only {p99:.0f}x faster at p99; at least {REQUIRED_RATIO:.0f}x is expected")
         return 1
