@@ -99,12 +99,7 @@ def check_autolog(autolog_run_id):
     "For an error metric, lower is better: which order puts the lowest first?",
 ])
 def check_best_by_error(best_rmse_run_id, experiment_id, metric="val_rmse"):
-    runs = [r for r in _experiment_runs(experiment_id) if metric in r.data.metrics]
-    assert runs, f"The experiment has no runs with {metric}: run the training loop first."
-    best = min(runs, key=lambda r: r.data.metrics[metric])
-    worst = max(runs, key=lambda r: r.data.metrics[metric])
-    assert best_rmse_run_id != worst.info.run_id or best is worst, f"That is the run with the highest {metric}: an error metric wants ascending order."
-    assert best_rmse_run_id == best.info.run_id, f"That is not the run with the lowest {metric} in the experiment."
+    _check_best_run(best_rmse_run_id, experiment_id, metric, higher_is_better=False)
 
 
 @exercise("01.best_run_highest_score", domain=DOMAIN, objective="1.11", hints=[
@@ -112,12 +107,23 @@ def check_best_by_error(best_rmse_run_id, experiment_id, metric="val_rmse"):
     "order_by=['metrics.val_r2 DESC'] with max_results=1.",
 ])
 def check_best_by_score(best_r2_run_id, experiment_id, metric="val_r2"):
+    _check_best_run(best_r2_run_id, experiment_id, metric, higher_is_better=True)
+
+
+def _check_best_run(run_id, experiment_id, metric, higher_is_better):
+    """The run must be the experiment's best by ``metric``; picking the worst means the order was flipped."""
     runs = [r for r in _experiment_runs(experiment_id) if metric in r.data.metrics]
-    assert runs, f"The experiment has no runs with {metric}."
-    best = max(runs, key=lambda r: r.data.metrics[metric])
-    worst = min(runs, key=lambda r: r.data.metrics[metric])
-    assert best_r2_run_id != worst.info.run_id or best is worst, f"That is the run with the lowest {metric}: a score wants descending order."
-    assert best_r2_run_id == best.info.run_id, f"That is not the run with the highest {metric}."
+    assert runs, f"The experiment has no runs with {metric}: run the training loop first."
+    ranked = sorted(runs, key=lambda r: r.data.metrics[metric], reverse=higher_is_better)
+    best, worst = ranked[0], ranked[-1]
+    if higher_is_better:
+        flipped = f"That is the run with the lowest {metric}: a score wants descending order."
+        wrong = f"That is not the run with the highest {metric}."
+    else:
+        flipped = f"That is the run with the highest {metric}: an error metric wants ascending order."
+        wrong = f"That is not the run with the lowest {metric} in the experiment."
+    assert run_id != worst.info.run_id or best is worst, flipped
+    assert run_id == best.info.run_id, wrong
 
 
 @exercise("01.search_filter", domain=DOMAIN, objective="1.11", hints=[
