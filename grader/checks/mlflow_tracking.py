@@ -3,6 +3,7 @@ MLflow store (the same one the notebook logs to), so what is graded is what was 
 from __future__ import annotations
 
 from grader import exercise
+from grader.answer_key import check_answers
 
 DOMAIN = "Databricks Machine Learning"
 
@@ -40,11 +41,7 @@ def check_mlops_components(mlops_answers):
         "run unit and integration tests on every commit": "ci_cd",
         "keep versions of trained models with aliases for production": "model_registry",
     }
-    assert isinstance(mlops_answers, dict), "mlops_answers should be a dict from each need to a component name."
-    missing = [need for need in key if need not in mlops_answers]
-    assert not missing, f"Answer every need; missing: {missing}."
-    wrong = [need for need, component in key.items() if mlops_answers[need] != component]
-    assert not wrong, f"{len(wrong)} of {len(key)} needs are matched to the wrong component, e.g. '{wrong[0]}'."
+    check_answers(mlops_answers, key, variable="mlops_answers", noun="need")
 
 
 @exercise("01.manual_logging", domain=DOMAIN, objective="1.12", hints=[

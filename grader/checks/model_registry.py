@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from grader import exercise
+from grader.answer_key import check_answers
 
 DOMAIN = "Databricks Machine Learning"
 
@@ -139,8 +140,4 @@ def check_promote_code_or_model(promotion_answers):
         "you must validate the exact artifact that will run in production": "model",
         "development cannot read production customer data": "code",
     }
-    assert isinstance(promotion_answers, dict), 'promotion_answers should map each scenario to "code" or "model".'
-    missing = [s for s in key if s not in promotion_answers]
-    assert not missing, f"Answer every scenario; missing: {missing}."
-    wrong = [s for s in key if promotion_answers[s] != key[s]]
-    assert not wrong, f"{len(wrong)} of {len(key)} scenarios are answered wrongly, e.g. '{wrong[0]}'."
+    check_answers(promotion_answers, key, variable="promotion_answers", noun="scenario")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from grader import exercise
+from grader.answer_key import check_answers
 
 DOMAIN = "Model Development"
 
@@ -300,8 +301,4 @@ def check_parallel_tuning(parallel_answers):
         "Optuna study class that runs trials on Spark workers": "MlflowSparkStudy",
         "does SparkTrials parallelism above the cluster's task slots add speed": "no",
     }
-    assert isinstance(parallel_answers, dict), "parallel_answers should be a dict from question to answer."
-    missing = [q for q in key if q not in parallel_answers]
-    assert not missing, f"Answer every question; missing: {missing}."
-    wrong = [q for q, a in key.items() if str(parallel_answers[q]).strip() != a]
-    assert not wrong, f"{len(wrong)} of {len(key)} answers are off, e.g. '{wrong[0]}'."
+    check_answers(parallel_answers, key, variable="parallel_answers")

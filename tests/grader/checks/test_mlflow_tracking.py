@@ -59,7 +59,7 @@ def test_mlops_components():
     }
     assert_check_passed(checks.check_mlops_components, right)
     swapped = {**right, "run nightly scoring separately from weekly retraining": "ci_cd"}
-    assert_check_failed(checks.check_mlops_components, swapped, match="wrong component")
+    assert_check_failed(checks.check_mlops_components, swapped, match="answered wrongly")
     partial = dict(list(right.items())[:3])
     assert_check_failed(checks.check_mlops_components, partial, match="missing")
 

@@ -392,10 +392,10 @@ PARALLEL = {
 def test_parallel_tuning():
     assert_check_passed(checks.check_parallel_tuning, PARALLEL)
     assert_check_failed(checks.check_parallel_tuning, {**PARALLEL, "hyperopt trials class for a Spark ML model": "SparkTrials"},
-                        match="answers are off")
+                        match="answered wrongly")
     assert_check_failed(checks.check_parallel_tuning,
                         {**PARALLEL, "does optuna n_jobs=4 speed up a pure-Python objective 4x on one machine": "yes"},
-                        match="answers are off")
+                        match="answered wrongly")
 
 
 # ---------------------------------------------------------------------------- 04.spark_trials
