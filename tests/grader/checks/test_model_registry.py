@@ -10,26 +10,6 @@ from grader.testing import assert_check_failed, assert_check_passed
 
 
 @pytest.fixture(scope="module")
-def uc():
-    """The registry a notebook has after activate() and set_registry_uri("databricks-uc")."""
-    import mlflow
-    from mlflow.tracking._model_registry import utils as registry_utils
-
-    from localbricks import registry, tracking
-
-    patch = pytest.MonkeyPatch()
-    patch.setenv(registry.LOCAL_ENV, "")
-    patch.delenv("MLFLOW_REGISTRY_URI", raising=False)
-    patch.setattr(registry_utils, "_registry_uri", None)
-    tracking.configure()
-    registry.install()
-    mlflow.set_experiment(f"/Shared/registry_checks_{uuid.uuid4().hex[:6]}")
-    mlflow.set_registry_uri("databricks-uc")
-    yield mlflow.MlflowClient()
-    patch.undo()
-
-
-@pytest.fixture(scope="module")
 def data():
     X = pd.DataFrame({"tenure": np.arange(60.0), "calls": np.arange(60.0) % 7})
     return X, (X.tenure > 40).astype(int)
