@@ -33,3 +33,13 @@ def spark():
     import localbricks
 
     return localbricks.activate(inject=False)["spark"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Delete the throw-away workspace, unless LOCALBRICKS_KEEP_TEST_WORKSPACE is set (to debug a failure)."""
+    import shutil
+
+    if os.environ.get("LOCALBRICKS_KEEP_TEST_WORKSPACE"):
+        print(f"\nkept the test workspace: {_WORKSPACE}")
+        return
+    shutil.rmtree(_WORKSPACE, ignore_errors=True)
