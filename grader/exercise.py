@@ -15,9 +15,37 @@ Expected values are computed inside the check when it runs, never at import.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
+import sys
 from dataclasses import dataclass
 from typing import Callable
+
+
+@contextlib.contextmanager
+def stderr_to_stdout():
+    """Send what a check writes to stderr (library warnings and log lines) to stdout instead.
+
+    nbgrader scores a test cell that wrote anything to stderr as zero, so a warning that MLflow
+    or scikit-learn prints while a check rescores a model would fail a right answer. Python
+    warnings and ``sys.stderr`` writes are redirected, and so are logging handlers that were
+    created writing to the current ``sys.stderr`` (MLflow's are).
+    """
+    target = sys.stderr
+    loggers = [logging.getLogger(), *(lg for lg in logging.Logger.manager.loggerDict.values()
+                                      if isinstance(lg, logging.Logger))]
+    moved = [h for lg in loggers for h in lg.handlers
+             if isinstance(h, logging.StreamHandler) and h.stream is target]
+    for handler in moved:
+        handler.setStream(sys.stdout)
+    try:
+        with contextlib.redirect_stderr(sys.stdout):
+            yield
+    finally:
+        for handler in moved:
+            handler.setStream(target)
+
 
 DOMAINS = (
     "Databricks Machine Learning",
@@ -98,7 +126,8 @@ def exercise(exercise_id: str, *, domain: str, objective: str = "", hints=()) ->
             from grader import progress
 
             try:
-                check(*args, **kwargs)
+                with stderr_to_stdout():
+                    check(*args, **kwargs)
             except AssertionError as err:
                 message = (str(err).strip() or DEFAULT_MESSAGE) + hint_pointer(ex.id)
                 progress.record_attempt(ex.id, "fail", message)

@@ -96,3 +96,28 @@ def test_import_is_cheap_and_exports_both_names():
             "print(sorted(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+NOISY_CHECK = """
+import logging, sys, warnings
+from grader.exercise import stderr_to_stdout
+
+noisy = logging.getLogger("noisy_library")
+noisy.addHandler(logging.StreamHandler(sys.stderr))  # bound now, as MLflow binds its handler at import
+with stderr_to_stdout():
+    warnings.warn("a library warning", UserWarning)
+    noisy.warning("a library log line")
+    print("a plain stderr write", file=sys.stderr)
+noisy.warning("after the check")
+"""
+
+
+def test_what_a_check_writes_to_stderr_goes_to_stdout():
+    """nbgrader gives a test cell that wrote to stderr zero points, so a right answer whose check
+    triggers a library warning or log line must not write there. (A subprocess: pytest would
+    capture the warning itself.)"""
+    done = subprocess.run([sys.executable, "-c", NOISY_CHECK], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    for line in ("a library warning", "a library log line", "a plain stderr write"):
+        assert line in done.stdout and line not in done.stderr
+    assert done.stderr == "after the check\n"  # the handler is given its stream back
