@@ -7,7 +7,9 @@ table as of that same version: keys that still have a row are upserted, keys tha
 deleted from the online table. Reading the state at one version, rather than replaying change
 rows, makes overwrites, deletes and several changes to one key come out right with no ordering
 rules; for a time-series table the latest row per key wins. If the feed cannot cover the range
-(it was disabled for a while, or old versions were vacuumed) the sync falls back to a full copy.
+(it was disabled for a while, or old versions were vacuumed) the sync falls back to a full copy, as it
+does when the source was dropped and created again under the same name (its table id changed and its
+versions restarted from 0, so the last synced version means nothing any more).
 
 Modes, as on Databricks: ``TRIGGERED`` syncs when asked (publishing again triggers a sync),
 ``CONTINUOUS`` also syncs after every ``write_table`` through the client, ``SNAPSHOT`` copies the
@@ -65,7 +67,10 @@ def _incremental(spark, store: OnlineStore, spec: dict, version: int) -> bool:
 def sync(spark, store: OnlineStore, spec: dict) -> int:
     """Bring one online table up to the source's current version; return that version."""
     version = current_version(spark, spec["source"])
-    if spec["publish_mode"] == "SNAPSHOT":
+    table_id = metadata.properties(spark, metadata.parse(spec["source"])).get(metadata.TABLE_ID, "")
+    if spec.get("table_id") != table_id:  # the source was dropped and created again: its versions restarted
+        _full_copy(spark, store, {**spec, "table_id": table_id}, version, force=True)
+    elif spec["publish_mode"] == "SNAPSHOT":
         _full_copy(spark, store, spec, version, force=False)
     elif version > spec["synced_version"]:
         try:
@@ -79,7 +84,7 @@ def sync(spark, store: OnlineStore, spec: dict) -> int:
 
 def _spec(spark, table, online_name: str, mode: str) -> dict:
     columns = {f.name: f.dataType.simpleString() for f in spark.table(table.name).schema}
-    return {"name": online_name, "source": table.name, "keys": table.lookup_keys,
+    return {"name": online_name, "source": table.name, "table_id": table.table_id, "keys": table.lookup_keys,
             "timestamp_key": table.timestamp_keys[0] if table.timestamp_keys else None,
             "columns": columns, "publish_mode": mode, "synced_version": -1}
 
@@ -107,7 +112,7 @@ def publish(spark, store, source_table_name, online_table_name, publish_mode="TR
                                 f"'{found[1]['source']}'); choose another name.")
     spec = _spec(spark, table, online_name, publish_mode)
     existing = found[1] if found else None
-    unchanged = existing is not None and all(existing[k] == spec[k] for k in ("keys", "timestamp_key", "columns", "publish_mode"))
+    unchanged = existing is not None and all(existing.get(k) == spec[k] for k in ("table_id", "keys", "timestamp_key", "columns", "publish_mode"))
     if unchanged and publish_mode != "SNAPSHOT":
         version = sync(spark, store, {**spec, "synced_version": existing["synced_version"]})
     else:  # new, re-shaped, another mode, or a snapshot: copy it whole
