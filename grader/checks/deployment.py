@@ -83,6 +83,7 @@ def check_spark_udf(scored_sdf, input_sdf, model_uri, features):
 
     assert isinstance(scored_sdf, DataFrame), "scored_sdf should be a Spark DataFrame (to_score_sdf with a new column)."
     assert "prediction" in scored_sdf.columns, "scored_sdf has no 'prediction' column."
+    assert "customer_id" in scored_sdf.columns, "Keep to_score_sdf's columns (customer_id included) and add 'prediction'."
     got = scored_sdf.toPandas()
     source = input_sdf.toPandas()
     assert len(got) == len(source), f"scored_sdf has {len(got)} rows; to_score_sdf has {len(source)}."
@@ -134,6 +135,7 @@ def check_custom_model_batch(risk_sdf, input_sdf, base_model, features, threshol
 
     assert isinstance(risk_sdf, DataFrame), "risk_sdf should be a Spark DataFrame."
     assert "risk" in risk_sdf.columns, "risk_sdf needs a 'risk' column with the model's labels."
+    assert "customer_id" in risk_sdf.columns, "Keep to_score_sdf's columns (customer_id included) and add 'risk'."
     assert dict(risk_sdf.dtypes)["risk"] == "string", "The risk labels are text: spark_udf(..., result_type='string')."
     got = risk_sdf.toPandas()
     source = input_sdf.toPandas()

@@ -87,6 +87,8 @@ def test_spark_udf(spark, champion_uri, customers):
                         champion_uri, FEATURES, match="differ from the champion")
     assert_check_failed(checks.check_spark_udf, input_sdf, input_sdf, champion_uri, FEATURES,
                         match="no 'prediction' column")
+    assert_check_failed(checks.check_spark_udf, right.select(*FEATURES, "prediction"), input_sdf, champion_uri,
+                        FEATURES, match="customer_id included")
 
 
 # ---------------------------------------------------------------------------- 4.2 custom pyfunc
