@@ -145,7 +145,7 @@ def check_custom_model_batch(risk_sdf, input_sdf, base_model, features, threshol
     assert wrong == 0, f"{wrong} of {len(got)} risk labels differ from the registered risk model's."
 
 
-@exercise("07.score_batch", domain=DOMAIN, objective="1.9", hints=[
+@exercise("07.score_batch", domain="Databricks Machine Learning", objective="1.9", hints=[
     "keys_df = spark.createDataFrame(to_score[['customer_id']]): the primary key only.",
     "fe.score_batch(model_uri=f'models:/{FS_MODEL_NAME}/{fs_version}', df=keys_df) looks the features up itself.",
 ])
