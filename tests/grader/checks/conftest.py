@@ -4,6 +4,15 @@ import uuid
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def workspace(workspace_dir, monkeypatch):
+    """Checks run where a notebook runs them: in the Spark session's workspace. This replaces the
+    per-test workspace of tests/grader/conftest.py, because the session's catalogs belong to its own
+    workspace and localbricks (the feature store client, for one) refuses any other."""
+    monkeypatch.setenv("LOCALBRICKS_HOME", str(workspace_dir))
+    return workspace_dir
+
+
 @pytest.fixture(scope="module")
 def uc():
     """The registry a notebook has after activate() and set_registry_uri("databricks-uc")."""

@@ -166,10 +166,8 @@ def test_custom_model_batch(spark, risk_models, model, customers):
 
 # ---------------------------------------------------------------------------- 1.9 score_batch with keys only
 
-def test_score_batch(spark, uc, model, customers, workspace_dir, monkeypatch):
+def test_score_batch(spark, uc, model, customers):
     from databricks.feature_engineering import FeatureEngineeringClient, FeatureLookup
-
-    monkeypatch.setenv("LOCALBRICKS_HOME", str(workspace_dir))  # the Spark session's workspace, as in a notebook
 
     fe = FeatureEngineeringClient()
     schema = f"deploy_fs_{uuid.uuid4().hex[:6]}"

@@ -35,14 +35,6 @@ def _churned(i: int) -> int:
 
 # ---------------------------------------------------------------------------- fixtures
 
-@pytest.fixture(autouse=True)
-def workspace(workspace_dir, monkeypatch):
-    """Stay in the session's workspace (overrides the grader tests' per-test one): the Spark session, whose
-    catalog holds the feature tables, belongs to it, and the feature store client refuses any other."""
-    monkeypatch.setenv("LOCALBRICKS_HOME", str(workspace_dir))
-    return workspace_dir
-
-
 @pytest.fixture(scope="module")
 def fe(spark):
     spark.sql(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
