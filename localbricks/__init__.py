@@ -3,7 +3,9 @@
 ``import localbricks; localbricks.activate()`` is the first line of every notebook. Locally it
 starts (or reuses) a Delta-enabled Spark session with Unity Catalog's three-level names, points
 MLflow at a store in the workspace folder, and puts ``spark``, ``dbutils`` and ``display`` into the
-notebook's namespace as Databricks does. On Databricks it changes nothing.
+notebook's namespace as Databricks does. It also makes sure the workspace's local Model Serving
+service runs and points ``DATABRICKS_HOST`` / ``DATABRICKS_TOKEN`` at it, so ``WorkspaceClient()``
+works with no arguments. On Databricks it changes nothing.
 """
 from __future__ import annotations
 
@@ -34,6 +36,13 @@ def _notebook_namespace(depth: int = 2) -> dict:
     return inspect.stack()[depth].frame.f_globals
 
 
+def _start_serving(serving, outcome: dict) -> None:
+    try:
+        serving.configure_environment()
+    except BaseException as err:  # re-raised by activate() in the caller's thread
+        outcome["error"] = err
+
+
 def activate(master: str | None = None, inject: bool = True) -> dict[str, Any]:
     """Make ``spark``, ``dbutils`` and ``display`` available, as on Databricks. Idempotent.
 
@@ -53,10 +62,21 @@ def activate(master: str | None = None, inject: bool = True) -> dict[str, Any]:
     from localbricks.display import display
     from localbricks.session import get_spark
 
+    import threading
+
+    from localbricks import serving
+
     tracking.configure()
     registry.install()  # "databricks-uc" → the local Unity Catalog registry (localbricks.registry)
     aliases.install()
+    # the serving service starts while Spark does (both take seconds); its errors surface here
+    started: dict[str, BaseException] = {}
+    serving_thread = threading.Thread(target=_start_serving, args=(serving, started), daemon=True)
+    serving_thread.start()
     spark = get_spark(master)
+    serving_thread.join()
+    if "error" in started:
+        raise started["error"]
     if _state.get("spark") is not spark:
         _state.update(spark=spark, dbutils=DBUtils(spark), display=display)
     objects = {key: _state[key] for key in ("spark", "dbutils", "display")}

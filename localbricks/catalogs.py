@@ -108,3 +108,16 @@ def install_sql_hook(session_cls) -> None:
 
     sql._localbricks = True
     session_cls.sql = sql
+
+
+def table_folder(catalog: str, schema: str, table: str) -> Path:
+    """Where the catalog plugin keeps ``catalog.schema.table``'s Delta files (names are lower-cased, as UC does).
+
+    For writers that are not Spark (the serving service's inference tables use delta-rs): a Delta
+    table written here is the table Spark sees under that name.
+    """
+    return root() / catalog.lower() / schema.lower() / table.lower()
+
+
+def schema_exists(catalog: str, schema: str) -> bool:
+    return (root() / catalog.lower() / schema.lower()).is_dir()
