@@ -13,6 +13,9 @@ os.environ["LOCALBRICKS_HOME"] = str(_WORKSPACE)
 os.environ.setdefault("LOCALBRICKS_SPARK_UI", "false")
 os.environ.setdefault("LOCALBRICKS_SPARK_MASTER", "local[2]")
 os.environ["GRADER_NO_PROGRESS"] = "1"
+# The test session's serving service: scale-to-zero and inference-table flushes in seconds, not minutes
+os.environ.setdefault("LOCALBRICKS_SCALE_TO_ZERO_SECONDS", "2")
+os.environ.setdefault("LOCALBRICKS_INFERENCE_FLUSH_SECONDS", "0.2")
 
 # MLflow too: any test that logs, with or without Spark, uses the temp workspace's store
 from localbricks import tracking  # noqa: E402  (cheap: sets environment variables only)

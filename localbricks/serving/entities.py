@@ -121,9 +121,11 @@ class ServedEntity:
         self.cold_starts += 1
         self.server_log.write("Scaled up from zero: loading the model for a request")
         try:
-            return self._load()
+            model = self._load()
         except DeploymentFailed as err:
             raise ServingError(f"The served entity '{self.spec.name}' could not load its model.") from err
+        self.message = "Served entity is ready."
+        return model
 
     @property
     def loaded(self) -> bool:
@@ -145,5 +147,6 @@ class ServedEntity:
             return False
         with self._load_lock:
             self._model = None
+            self.message = "Scaled to zero: the next request loads the model again (a cold start)."
         self.server_log.write(f"Scaled to zero after {idle_seconds:g} s without requests")
         return True

@@ -32,7 +32,8 @@ def decode(body: bytes) -> dict:
         raise ServingError(f"The request body must have exactly one of {', '.join(INPUT_KEYS)}; found {found}.")
     unknown = sorted(set(payload) - set(INPUT_KEYS) - set(EXTRA_KEYS))
     if unknown:
-        raise ServingError(f"Unknown field(s) in the request body: {', '.join(k[:40] for k in unknown[:5])}.")
+        raise ServingError(f"The request body has {len(unknown)} unknown field(s); besides the input it may hold only "
+                           f"{' and '.join(EXTRA_KEYS)}.")
     if "params" in payload and not isinstance(payload["params"], (dict, type(None))):
         raise ServingError("params must be a JSON object of parameter names to values.")
     if "client_request_id" in payload and not isinstance(payload["client_request_id"], (str, type(None))):
