@@ -9,7 +9,7 @@ JUPYTER_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
 
-.PHONY: start install test release release-check run run-ci grade progress bench reset doctor mlflow-ui
+.PHONY: start install test release release-check run run-ci grade progress bench reset doctor mlflow-ui serve
 
 start: install doctor  ## install if needed, check Java, open JupyterLab at the welcome notebook
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=$(CURDIR) $(JUPYTER_ARGS) notebooks/00_welcome_and_setup.ipynb
@@ -54,5 +54,9 @@ bench: install
 mlflow-ui: install  ## browse the local MLflow runs at http://127.0.0.1:5000
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/.localbricks/mlflow.db --host 127.0.0.1 --port 5000
 
-reset:  ## forget all local state: tables, MLflow runs, progress
+reset:  ## forget all local state: tables, MLflow runs, endpoints, progress
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m localbricks.serving stop >/dev/null; fi
 	rm -rf .localbricks
+
+serve:  ## run the local Model Serving service in the foreground, with its log
+	$(BIN)/python -m localbricks.serving serve

@@ -194,8 +194,8 @@ class Endpoints:
     @staticmethod
     def _warm(entity: ServedEntity) -> None:
         try:
-            entity.model()
-        except Exception as err:
+            entity.deploy()
+        except Exception as err:  # the entity keeps its state; a request retries the load
             entity.server_log.write(f"ERROR reloading after a restart: {err}")
 
     # -- the API ---------------------------------------------------------------------------------
@@ -280,7 +280,7 @@ class Endpoints:
             if endpoint.pending is not pending:  # deleted meanwhile
                 return
             endpoint.current, endpoint.pending, endpoint.config_update = pending, None, "NOT_UPDATING"
-        if endpoint.name in self._endpoints:
+        if self._endpoints.get(endpoint.name) is endpoint:  # not deleted (or replaced) meanwhile
             self._save(endpoint)
         log.info("endpoint %s: serving config version %d", endpoint.name, pending.version)
 
