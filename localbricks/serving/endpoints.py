@@ -155,6 +155,7 @@ class Endpoints:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._endpoints: dict[str, Endpoint] = {}
         self._lock = threading.Lock()
+        self._save_lock = threading.Lock()  # a request and a deploy thread may save one endpoint at once
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="deploy")
         self.rng = random.Random()
         self._restore()
@@ -164,9 +165,10 @@ class Endpoints:
         return self.folder / f"{name}.json"
 
     def _save(self, endpoint: Endpoint) -> None:
-        tmp = self._path(endpoint.name).with_suffix(".tmp")
-        tmp.write_text(json.dumps(endpoint.record(), indent=1), encoding="utf-8")
-        tmp.replace(self._path(endpoint.name))
+        with self._save_lock:
+            tmp = self._path(endpoint.name).with_suffix(".tmp")
+            tmp.write_text(json.dumps(endpoint.record(), indent=1), encoding="utf-8")
+            tmp.replace(self._path(endpoint.name))
 
     def _restore(self) -> None:
         for path in sorted(self.folder.glob("*.json")):
