@@ -89,6 +89,19 @@ def _env_float(name: str, default: float) -> float:
         return default
 
 
+def listen(port: int = 0) -> socket.socket:
+    """A loopback TCP socket for uvicorn.
+
+    It is made with ``IPPROTO_TCP`` rather than 0: asyncio turns Nagle off (``TCP_NODELAY``) only
+    on connections of sockets that say they are TCP, and without it every small response waits
+    about 40 ms for a delayed ACK (measured: 48 ms against 2 ms for a health check).
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
 def serve(port: int = 0, *, watch_clients: bool = False, foreground: bool = False) -> None:
     """Run the service until stopped.
 
@@ -113,9 +126,7 @@ def serve(port: int = 0, *, watch_clients: bool = False, foreground: bool = Fals
     tracking.configure()
     registry.install()
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
+    sock = listen(port)
     port = sock.getsockname()[1]
     host = f"http://127.0.0.1:{port}"
     endpoints = Endpoints(folder() / "endpoints", host, requester())

@@ -96,3 +96,15 @@ def test_the_foreground_command_serves_until_stop(tmp_path):
     finally:
         if server.poll() is None:
             server.kill()
+
+
+def test_the_listening_socket_is_tcp_on_loopback_so_asyncio_disables_nagle():
+    """A socket made with proto 0 gets no TCP_NODELAY from asyncio: every response then waits for a delayed ACK."""
+    import socket
+
+    sock = service_module.listen(0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.getsockname()[0] == "127.0.0.1"
+    finally:
+        sock.close()
