@@ -4,6 +4,8 @@
 verbatim. Locally no such package exists (Databricks' own cannot run without a workspace), so an
 import hook maps those module names to ours. Modules are imported lazily, on first import of the
 alias, and the hook is never installed on Databricks, where the real packages are used.
+``activate()`` installs it for notebooks; a pipeline run installs it for its source files
+(``localbricks.pipelines.cli``), where ``import dlt`` is the usual first line.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import sys
 ALIASES: dict[str, str] = {
     "databricks.feature_engineering": "localbricks.feature_store",
     "databricks.automl": "localbricks.automl",
+    "dlt": "localbricks.pipelines.dlt",  # Databricks' legacy name of pyspark.pipelines
 }
 """Databricks module name → the localbricks module that implements its documented API."""
 

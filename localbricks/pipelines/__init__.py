@@ -13,6 +13,12 @@ written:
   records each expectation passed, failed and dropped — streaming tables included;
 - ``runner``: ``write_spec`` and ``run_pipeline`` run a pipeline for real with Spark's pipeline
   launcher, its tables landing as ``catalog.schema.table`` Delta tables the notebook reads;
+  ``spec`` checks a spec first, so a bad one fails in words before any JVM starts;
+- ``cli``: the same from a terminal, ``python -m localbricks.pipelines run --spec spark-pipeline.yml``
+  (``spark-pipelines run`` with the workspace's catalogs and registry), and the run's own entry point;
+- ``dlt``: ``import dlt``, Databricks' legacy name of the module, in pipeline source files (and
+  in notebooks after ``activate()``); ``@dlt.table`` is a streaming table or a materialized view
+  depending on its query, as on Databricks;
 - ``server``: how the pipeline's own Spark Connect server gets Delta, the catalogs and our confs.
 
 A typical notebook cell::
@@ -30,10 +36,10 @@ from localbricks.pipelines.expectations import (Expectation, apply_expectations,
                                                 expect_or_fail)
 from localbricks.pipelines.metrics import (dropped_records, expectation_metrics, expectation_violations,
                                            metrics_table)
-from localbricks.pipelines.runner import (PipelineRun, PipelineRunError, find_spec, pipeline_folder,
-                                          run_pipeline, write_spec)
+from localbricks.pipelines.runner import PipelineRun, PipelineRunError, pipeline_folder, run_pipeline, write_spec
+from localbricks.pipelines.spec import PipelineSpecError, check_spec, find_spec
 
 __all__ = ["expect", "expect_or_drop", "expect_or_fail", "expect_all", "expect_all_or_drop",
            "expect_all_or_fail", "Expectation", "apply_expectations", "expectation_metrics",
            "dropped_records", "expectation_violations", "metrics_table", "write_spec", "run_pipeline",
-           "pipeline_folder", "find_spec", "PipelineRun", "PipelineRunError"]
+           "pipeline_folder", "find_spec", "check_spec", "PipelineRun", "PipelineRunError", "PipelineSpecError"]

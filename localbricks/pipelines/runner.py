@@ -1,12 +1,13 @@
 """Write a pipeline spec into the workspace and run it for real, as ``spark-pipelines run`` does.
 
 ``spark-pipelines`` is a three-line script: it runs Spark's launcher ``SparkPipelines`` on
-pyspark's ``pipelines/cli.py``. ``run_pipeline`` runs the same launcher on ``cli.py`` here, which
-adds the expectation decorators to ``pyspark.pipelines`` and then calls pyspark's CLI, with the
-environment ``server`` builds so the pipeline's Spark has Delta and Unity Catalog's names. The
-run's datasets are Delta tables ``catalog.schema.table`` in the workspace, which the notebook's
-own session reads as soon as the run ends. Progress lines (``… Flow x is RUNNING.``) are printed
-as they come; everything goes to ``<pipeline>/logs/run-<time>.log``.
+pyspark's ``pipelines/cli.py``. ``run_pipeline`` checks the spec (``spec``), then runs the same
+launcher on ``cli.py`` here, which adds the expectation decorators to ``pyspark.pipelines`` and
+``import dlt``, then calls pyspark's CLI, with the environment ``server`` builds so the pipeline's
+Spark has Delta and Unity Catalog's names. The run's datasets are Delta tables
+``catalog.schema.table`` in the workspace, which the notebook's own session reads as soon as the
+run ends. Progress lines (``… Flow x is RUNNING.``) are printed as they come; everything goes to
+``<pipeline>/logs/run-<time>.log``.
 
 One trap of Spark 4.1 worth knowing when writing the source files: a pipeline learns that a flow
 depends on another dataset from the unresolved table names in the flow's plan, but Spark Connect
@@ -33,8 +34,8 @@ from typing import Mapping, Sequence
 from localbricks import catalogs, workspace
 from localbricks.errors import LocalbricksError
 from localbricks.pipelines import server
+from localbricks.pipelines.spec import SPEC_NAMES, check_spec, find_spec
 
-SPEC_NAMES = ("spark-pipeline.yml", "spark-pipeline.yaml")
 CLI = Path(__file__).with_name("cli.py")
 _PROGRESS = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?: ")
 _NOISE = re.compile(r"^\s+at |^\s*\.\.\. \d+ more|has been added already|^\s*$")
@@ -99,27 +100,10 @@ def _conf_value(value) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def find_spec(spec: str | Path) -> Path:
-    """The spec file itself, or the one in the folder ``spec`` names."""
-    path = Path(spec)
-    if path.is_dir():
-        found = [path / n for n in SPEC_NAMES if (path / n).is_file()]
-        if not found:
-            raise LocalbricksError(f"No pipeline spec in {path}: expected {' or '.join(SPEC_NAMES)} "
-                                   "(localbricks.pipelines.write_spec writes one).")
-        return found[0].resolve()
-    if not path.is_file():
-        raise LocalbricksError(f"No pipeline spec at {path}.")
-    return path.resolve()
-
-
-def _prepare_target(spec_path: Path) -> None:
+def _prepare_target(spec) -> None:
     """Make the spec's target schema, as ``CREATE SCHEMA IF NOT EXISTS`` would; the catalog must exist."""
-    import yaml
-
-    spec = yaml.safe_load(spec_path.read_text()) or {}
-    catalog = (spec.get("catalog") or catalogs.DEFAULT_CATALOG).lower()
-    schema = spec.get("database") or spec.get("schema") or catalogs.DEFAULT_SCHEMA
+    catalog = (spec.catalog or catalogs.DEFAULT_CATALOG).lower()
+    schema = spec.database or catalogs.DEFAULT_SCHEMA
     if catalog not in catalogs.existing():
         raise LocalbricksError(f"The spec's catalog '{catalog}' does not exist; run "
                                f"spark.sql('CREATE CATALOG {catalog}') first.")
@@ -151,7 +135,7 @@ def run_pipeline(spec: str | Path, *, full_refresh: bool | Sequence[str] = False
             "On Databricks, run the pipeline as a Lakeflow pipeline (Jobs & Pipelines → ETL pipeline, "
             "with this folder's source files); its tables then appear under the pipeline's catalog and schema.")
     spec_path = find_spec(spec)
-    _prepare_target(spec_path)
+    _prepare_target(check_spec(spec_path))
     cmd = [str(server.spark_home() / "bin" / "spark-class"), server.LAUNCHER_CLASS, str(CLI),
            "--remote", server.master(), "dry-run" if dry_run else "run", "--spec", str(spec_path)]
     if full_refresh is True:

@@ -32,7 +32,10 @@ def test_a_missing_spec_is_explained(tmp_path):
 def test_a_missing_catalog_is_refused_before_anything_starts():
     from localbricks.pipelines import run_pipeline
 
-    spec = write_spec(pipeline_folder(f"nocat_{uuid.uuid4().hex[:6]}"), catalog="no_such_catalog")
+    folder = pipeline_folder(f"nocat_{uuid.uuid4().hex[:6]}")
+    (folder / "transformations").mkdir()
+    (folder / "transformations" / "t.py").write_text("from pyspark import pipelines as dp\n")
+    spec = write_spec(folder, catalog="no_such_catalog")
     with pytest.raises(LocalbricksError, match="CREATE CATALOG no_such_catalog"):
         run_pipeline(spec)
 
