@@ -69,10 +69,16 @@ def _log_tail(lines: int = 15) -> str:
 
 
 def start(timeout: float = 90.0) -> dict:
-    """Start a service for this workspace and wait until it answers."""
+    """Start a service for this workspace and wait until it answers.
+
+    A service that died is restarted on its old port when that is free, so clients that cached its
+    URL (a ``WorkspaceClient`` made before) keep working.
+    """
     env = {**os.environ, workspace.HOME_ENV: str(workspace.home())}
+    previous = service.read_info() or {}
+    port = ["--port", str(previous["port"])] if previous.get("port") else []
     with open(service.folder() / "service.out", "ab") as out:
-        child = subprocess.Popen([sys.executable, "-m", "localbricks.serving", "serve", "--watch-clients"],
+        child = subprocess.Popen([sys.executable, "-m", "localbricks.serving", "serve", "--watch-clients", *port],
                                  env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
                                  cwd=str(workspace.home()))
     deadline = time.monotonic() + timeout

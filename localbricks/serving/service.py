@@ -126,7 +126,10 @@ def serve(port: int = 0, *, watch_clients: bool = False, foreground: bool = Fals
     tracking.configure()
     registry.install()
 
-    sock = listen(port)
+    try:
+        sock = listen(port)
+    except OSError:  # the old port of a restarted service is taken: any free one will do
+        sock = listen(0)
     port = sock.getsockname()[1]
     host = f"http://127.0.0.1:{port}"
     endpoints = Endpoints(folder() / "endpoints", host, requester())

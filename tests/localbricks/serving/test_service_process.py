@@ -40,6 +40,7 @@ def test_a_killed_service_is_restarted_by_the_next_activate_with_its_endpoints(w
     assert _wait_gone(old["pid"])
     host = serving.configure_environment()  # what activate() does
     assert serving.running()["pid"] != old["pid"]
+    assert host == old["host"]  # back on its old port: clients made before the restart keep working
     from databricks.sdk import WorkspaceClient
 
     again = WorkspaceClient(host=host, token=os.environ["DATABRICKS_TOKEN"])
