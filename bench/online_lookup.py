@@ -12,19 +12,12 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from _common import REPO, percentile, scratch_workspace
+
 REQUIRED_RATIO = 100.0
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def _time(action, keys) -> list[float]:
@@ -41,12 +34,11 @@ def main(argv=None) -> int:
     parser.add_argument("--online", type=int, default=5000, help="online lookups to time")
     parser.add_argument("--offline", type=int, default=40, help="offline (Spark) lookups to time")
     args = parser.parse_args(argv)
-    scratch = None if os.environ.get("LOCALBRICKS_HOME") else tempfile.mkdtemp(prefix="bench-online-")
-    if scratch:
-        os.environ["LOCALBRICKS_HOME"] = scratch
-    os.environ.setdefault("LOCALBRICKS_SPARK_UI", "false")
-    sys.path.insert(0, str(REPO))
+    with scratch_workspace("bench-online-") as scratch:
+        return _run(args, scratch)
 
+
+def _run(args, scratch) -> int:
     import pandas as pd
 
     import localbricks
@@ -82,15 +74,14 @@ def main(argv=None) -> int:
     print(f"single-key lookups on {len(ids)} customers ({args.online} online, {args.offline} offline samples)")
     print(f"{'':28}{'p50':>12}{'p99':>12}")
     for label, samples in rows.items():
-        print(f"{label:28}{_percentile(samples, 50) * 1e3:>10.3f}ms{_percentile(samples, 99) * 1e3:>10.3f}ms")
-    p50 = _percentile(offline_s, 50) / _percentile(online_s, 50)
-    p99 = _percentile(offline_s, 99) / _percentile(online_s, 99)
+        print(f"{label:28}{percentile(samples, 50) * 1e3:>10.3f}ms{percentile(samples, 99) * 1e3:>10.3f}ms")
+    p50 = percentile(offline_s, 50) / percentile(online_s, 50)
+    p99 = percentile(offline_s, 99) / percentile(online_s, 99)
     print(f"{'offline / online':28}{p50:>11.0f}x{p99:>11.0f}x")
     fe.delete_online_store(name=store.name)
     fe.drop_table(name=table)
-    if scratch:  # a workspace made for this run only
+    if scratch:  # a workspace made for this run only: its session goes with it
         spark.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
     if p99 < REQUIRED_RATIO:
         print(f"FAIL: the online store is only {p99:.0f}x faster at p99; at least {REQUIRED_RATIO:.0f}x is expected")
         return 1

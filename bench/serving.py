@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -24,13 +23,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from _common import REPO, percentile, scratch_workspace
+
 FEATURES = ["age", "tenure_months", "monthly_spend", "support_calls", "days_since_last_login"]
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def _free_port() -> int:
@@ -130,10 +125,11 @@ def main(argv=None) -> int:
     parser.add_argument("--requests", type=int, default=400, help="requests per client per round")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per server and client count")
     args = parser.parse_args(argv)
-    scratch = None if os.environ.get("LOCALBRICKS_HOME") else tempfile.mkdtemp(prefix="bench-serving-")
-    if scratch:
-        os.environ["LOCALBRICKS_HOME"] = scratch
-    sys.path.insert(0, str(REPO))
+    with scratch_workspace("bench-serving-"):
+        return _run(args)
+
+
+def _run(args) -> int:
     from localbricks import registry, serving, tracking
 
     tracking.configure()
@@ -164,7 +160,7 @@ def main(argv=None) -> int:
             stats = {}
             for target in targets:
                 samples, wall = results[(target, clients)]
-                stats[target] = (_percentile(samples, 50) * 1000, _percentile(samples, 99) * 1000, len(samples) / wall)
+                stats[target] = (percentile(samples, 50) * 1000, percentile(samples, 99) * 1000, len(samples) / wall)
                 p50, p99, rps = stats[target]
                 print(f"{target:44} {clients:>7} {p50:>8.2f} {p99:>8.2f} {rps:>8.0f}")
             theirs, ours = stats["mlflow models serve"], stats["ours (auth, 50/50 split, inference table)"]
@@ -181,8 +177,6 @@ def main(argv=None) -> int:
             os.killpg(mlflow_server.pid, signal.SIGTERM)
             mlflow_server.wait(timeout=30)
         serving.stop()
-        if scratch:
-            shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Queries: the four input formats and params; every bad request a one-line 4xx that repeats nothing it was sent."""
+import contextlib
 import json
 import random
 
@@ -10,24 +11,31 @@ from serving_support import auth_headers, core_config, entity, invocations_url
 MARK = "PAYLOAD-MARK-7f3a"
 
 
-@pytest.fixture(scope="module")
-def clf_endpoint(w, models):
+@contextlib.contextmanager
+def _endpoint(model, served):
+    """A module's endpoint serving ``model`` under the name ``served``; deleted afterwards."""
     import uuid
 
-    name = f"inv-{uuid.uuid4().hex[:6]}"
-    w.serving_endpoints.create_and_wait(name=name, config=core_config(name, entity(models["clf"], "clf")))
-    yield name
-    w.serving_endpoints.delete(name)
+    from databricks.sdk import WorkspaceClient
+
+    name = f"{served}-{uuid.uuid4().hex[:6]}"
+    WorkspaceClient().serving_endpoints.create_and_wait(name=name, config=core_config(name, entity(model, served)))
+    try:
+        yield name
+    finally:
+        WorkspaceClient().serving_endpoints.delete(name)
 
 
 @pytest.fixture(scope="module")
-def raising_endpoint(w, models):
-    import uuid
+def clf_endpoint(service, models):
+    with _endpoint(models["clf"], "clf") as name:
+        yield name
 
-    name = f"raise-{uuid.uuid4().hex[:6]}"
-    w.serving_endpoints.create_and_wait(name=name, config=core_config(name, entity(models["raising"], "raising")))
-    yield name
-    w.serving_endpoints.delete(name)
+
+@pytest.fixture(scope="module")
+def raising_endpoint(service, models):
+    with _endpoint(models["raising"], "raising") as name:
+        yield name
 
 
 def _post(name, body, **kw):
