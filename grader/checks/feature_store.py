@@ -293,7 +293,7 @@ def check_training_set(training_set, training_df, labels_df, profile_table, acti
 
 @exercise("05.log_model", domain=DOMAIN, objective="1.8", hints=[
     "fe.log_model(model=..., artifact_path='model', flavor=mlflow.sklearn, training_set=training_set, ...).",
-    "Register it in the same call: registered_model_name=MODEL_NAME; Unity Catalog needs a signature, so add infer_input_example=True.",
+    "Register it in the same call: registered_model_name=MODEL_NAME. The signature Unity Catalog needs comes from the training set.",
     "mlflow.sklearn.log_model and autolog store only the estimator; only fe.log_model stores the feature lookups with it.",
 ])
 def check_log_model(model_info, model_name, feature_tables):
@@ -320,7 +320,8 @@ def check_log_model(model_info, model_name, feature_tables):
     missing = [t for t in feature_tables if t not in used]
     assert not missing, f"The model's feature spec does not read {missing}: pass the training_set built from both lookups."
     assert mlflow.models.get_model_info(uri).signature is not None, \
-        "The model has no signature; Unity Catalog needs one: infer_input_example=True."
+        ("The model has no signature, which Unity Catalog needs: log it with fe.log_model and the training set it was "
+         "trained on (with its label), from which fe.log_model derives one.")
 
 
 # ---- 1.9 -----------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 (versions, tags, aliases) with the MLflow client, so what is graded is the learner's real state."""
 from __future__ import annotations
 
+import numbers
+
 from grader import exercise
 from grader.answer_key import check_answers
 
@@ -42,8 +44,12 @@ def check_register(registered, model_name):
 @exercise("06.client_api_register", domain=DOMAIN, objective="1.14", hints=[
     "MlflowClient().create_model_version(name=..., source=..., run_id=...) adds a version to an existing model.",
     "source is the logged model's URI, e.g. f'runs:/{run_id}/model' or model_info.model_uri.",
+    "Unity Catalog returns .version as a string ('2'): challenger_version = int(challenger.version).",
 ])
 def check_client_register(challenger_version, champion_version, model_name):
+    assert isinstance(challenger_version, numbers.Integral) and not isinstance(challenger_version, bool), \
+        ("challenger_version should be an int. Unity Catalog returns ModelVersion.version as a string, and strings "
+         "order '10' before '9': keep int(<the ModelVersion>.version).")
     challenger = _version(model_name, challenger_version, "challenger_version")
     champion = _version(model_name, champion_version, "champion_version")
     assert int(challenger.version) > int(champion.version), "The challenger should be a newer version than the champion."

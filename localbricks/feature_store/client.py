@@ -92,9 +92,13 @@ class FeatureEngineeringClient:
         Args:
             model: the trained model. flavor: its MLflow flavor module, e.g. ``mlflow.sklearn``.
             artifact_path: the logged model's name. training_set: what the model was trained on.
-            registered_model_name: also register it under this name (in the current registry).
-            infer_input_example: infer a signature from the training set (Unity Catalog needs one).
-            kwargs: passed to the flavor's ``save_model`` (``signature`` and pip options to the pyfunc).
+            registered_model_name: also register it under this name (in the current registry). The
+                signature Unity Catalog needs comes from the training set: required request columns,
+                optional features, the label as output.
+            infer_input_example: also log the training set's first row of request columns as an example.
+            kwargs: ``output_schema`` (replaces the label-based outputs) and ``params`` go into that
+                signature; pip options go to the logged pyfunc; the rest (``signature``,
+                ``input_example`` included) to the flavor's ``save_model`` for the trained model inside.
 
         Returns:
             MLflow's ``ModelInfo`` (``model_uri``, ``registered_model_version``, ...).

@@ -11,6 +11,10 @@ lists). So the model needs only keys at inference time:
 
 Predictions are computed on the driver from the joined features (``toPandas``), which suits the
 course's data sizes and needs no Python packages on Spark's workers.
+
+The logged pyfunc's signature comes from the training set (``signature``), as Databricks' client
+derives it, so the model registers in Unity Catalog without one being passed. A ``signature`` or
+``input_example`` given to ``log_model`` goes with the trained model inside, as on Databricks.
 """
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ import mlflow
 import pandas as pd
 from pyspark.sql import functions as F
 
-from localbricks.feature_store import lookups, metadata, online_store, validation
+from localbricks.feature_store import lookups, metadata, online_store, signature, validation
 from localbricks.feature_store.errors import FeatureStoreError, listing
 from localbricks.feature_store.lookups import FeatureLookup
 from localbricks.feature_store.online_store import OnlineTable
@@ -37,8 +41,9 @@ from localbricks.feature_store.model import FeatureStoreModel
 
 mlflow.models.set_model(FeatureStoreModel())
 """
-_OUTER_ARGUMENTS = ("signature", "input_example", "pip_requirements", "extra_pip_requirements", "conda_env",
-                    "metadata", "code_paths")
+_OUTER_ARGUMENTS = ("pip_requirements", "extra_pip_requirements", "conda_env", "metadata", "code_paths")
+_RESULT_TYPES = {"double": "float64", "float": "float32", "int": "int32", "integer": "int32", "bigint": "int64",
+                 "long": "int64", "smallint": "int16", "short": "int16", "boolean": "bool", "string": "str"}
 
 
 class FeatureStoreModel(mlflow.pyfunc.PythonModel):
@@ -50,9 +55,16 @@ class FeatureStoreModel(mlflow.pyfunc.PythonModel):
         self._online: dict[str, OnlineTable] = {}
 
     def predict(self, context, model_input: pd.DataFrame, params=None):
-        """Predict from keys (and any non-feature inputs); missing features come from online tables."""
+        """Predict from keys (and any non-feature inputs); missing features come from online tables.
+
+        The ``result_type`` param (a Spark type name, as ``score_batch`` takes) casts the predictions;
+        it is the feature-store model's own param, never passed on to the trained model.
+        """
         frame = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
-        return self.predict_features(self.with_online_features(frame), params)
+        params = dict(params or {})
+        result_type = params.pop("result_type", signature.NO_RESULT_TYPE)
+        predictions = self.predict_features(self.with_online_features(frame), params or None)
+        return predictions if result_type == signature.NO_RESULT_TYPE else _cast(predictions, result_type)
 
     def predict_features(self, frame: pd.DataFrame, params=None):
         """Predict from a frame that already holds every model input column."""
@@ -90,23 +102,41 @@ class FeatureStoreModel(mlflow.pyfunc.PythonModel):
         return frame
 
 
-class _NoSignatureNotice(logging.Filter):
-    """Hide MLflow's notice that a signature could not be inferred: without infer_input_example none is wanted."""
+def _cast(predictions, result_type: str):
+    dtype = _RESULT_TYPES.get(str(result_type).lower())
+    if dtype is None:
+        raise FeatureStoreError(f"result_type must be one of {listing(_RESULT_TYPES)}, got {result_type!r}.")
+    return pd.Series(predictions).astype(dtype).to_numpy()
+
+
+class _LocalNotices(logging.Filter):
+    """Hide two MLflow notices that say nothing true about the model on Databricks.
+
+    MLflow notes that it cannot infer a signature of the pyfunc's code, when the training set gives
+    none (a warning from ``signature`` says why). And it checks an input example by predicting
+    from it; keys alone then need online tables here, where a Databricks notebook looks the
+    features up offline, so a check that failed only for that reason is not worth a warning.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "infer model signature" not in record.getMessage()
+        message = record.getMessage()
+        if "infer model signature" in message:
+            return False
+        return not ("validate serving input example" in message and "not published to an online store" in message)
 
 
 @contextmanager
-def _quiet_signature_notice():
-    logger, notice = logging.getLogger("mlflow.pyfunc"), _NoSignatureNotice()
-    logger.addFilter(notice)
+def _quiet_local_notices():
+    loggers, notices = [logging.getLogger("mlflow.pyfunc"), logging.getLogger("mlflow.models.model")], _LocalNotices()
+    for logger in loggers:
+        logger.addFilter(notices)
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*input example was not provided", category=UserWarning)
             yield
     finally:
-        logger.removeFilter(notice)
+        for logger in loggers:
+            logger.removeFilter(notices)
 
 
 @contextmanager
@@ -142,6 +172,7 @@ def log_model(spark, model, artifact_path, *, flavor, training_set, registered_m
                                 f"was trained on, got {type(training_set).__name__}.")
     if registered_model_name is not None and (not isinstance(registered_model_name, str) or not registered_model_name.strip()):
         raise FeatureStoreError(f"registered_model_name must be a non-empty string, got {registered_model_name!r}.")
+    output_schema, params = kwargs.pop("output_schema", None), kwargs.pop("params", None)
     spec = training_set.feature_spec()
     spec["model_columns"] = [str(c) for c in getattr(model, "feature_names_in_", spec["input_columns"])]
     unknown = [c for c in spec["model_columns"] if c not in spec["input_columns"]]
@@ -161,9 +192,10 @@ def log_model(spark, model, artifact_path, *, flavor, training_set, registered_m
         spec_path.write_text(json.dumps(spec, indent=2), encoding="utf-8")
         code_path = Path(tmp) / "feature_store_model.py"
         code_path.write_text(_MODEL_CODE, encoding="utf-8")
-        if infer_input_example and "signature" not in outer:
-            outer["signature"] = _infer_signature(training_set, spec, Path(tmp) / "model")
-        with _registry(registry_uri), _quiet_signature_notice():
+        outer["signature"] = training_set.model_signature(output_schema, params)
+        if infer_input_example:
+            outer["input_example"] = _input_example(training_set, outer["signature"])
+        with _registry(registry_uri), _quiet_local_notices():
             started = mlflow.active_run() is None
             if started:
                 mlflow.start_run()
@@ -182,13 +214,12 @@ def log_model(spark, model, artifact_path, *, flavor, training_set, registered_m
     return info
 
 
-def _infer_signature(training_set: TrainingSet, spec: dict, model_path: Path):
-    """The outer model's signature: request columns in, the trained model's predictions out."""
-    from mlflow.models import infer_signature
-
-    sample = training_set.joined_df().limit(5).toPandas()
-    predictions = mlflow.pyfunc.load_model(str(model_path)).predict(sample[spec["model_columns"]])
-    return infer_signature(sample[spec["request_columns"]], predictions)
+def _input_example(training_set: TrainingSet, model_signature):
+    """The first training row's request columns, or None when there is no row or no signature."""
+    try:
+        return signature.input_example(training_set.first_input_row(), model_signature)
+    except (TypeError, ValueError, AttributeError):  # a value numpy cannot take as its column's type
+        return None
 
 
 def load(model_uri, registry_uri=None) -> FeatureStoreModel:

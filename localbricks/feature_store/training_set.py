@@ -6,7 +6,7 @@ lookups given only keys.
 """
 from __future__ import annotations
 
-from localbricks.feature_store import lookups, validation
+from localbricks.feature_store import lookups, signature, validation
 from localbricks.feature_store.errors import FeatureStoreError, listing
 from localbricks.feature_store.lookups import FeatureLookup, ResolvedLookup
 
@@ -39,6 +39,17 @@ class TrainingSet:
         """The columns ``load_df()`` returns, without running it."""
         outputs = [out for item in self._resolved for out in item.outputs]
         return [c for c in self._df.columns + outputs if c not in self.exclude_columns]
+
+    def model_signature(self, output_schema=None, params=None):
+        """The signature ``fe.log_model`` gives a model trained on this set (rules in ``signature``)."""
+        return signature.derive(self._df.schema, self._resolved, self.labels, self.exclude_columns,
+                                lambda name: self._spark.table(name).schema, output_schema=output_schema,
+                                params=params)
+
+    def first_input_row(self) -> dict | None:
+        """The first row of the given DataFrame without its labels, or None if it has no rows."""
+        row = self._df.drop(*self.labels).head()
+        return None if row is None else row.asDict()
 
     def feature_spec(self) -> dict:
         """What a logged model needs to look its features up again."""

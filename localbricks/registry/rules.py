@@ -106,5 +106,6 @@ def require_signature(model, name: str, source: str) -> None:
         "requires every model version to declare its input and output schema. Log the model again "
         "with one: pass input_example=X.head(5) to log_model and MLflow infers it, or pass "
         "signature=mlflow.models.infer_signature(X, model.predict(X)) "
-        "(with FeatureEngineeringClient.log_model: infer_input_example=True)."
+        "(FeatureEngineeringClient.log_model derives one from its training set, whose label gives the outputs: "
+        "without a label, pass output_schema=...)."
     )

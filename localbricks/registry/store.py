@@ -5,6 +5,11 @@ MLflow registers entry points after its built-in stores, so ours replaces MLflow
 scheme; wherever the registry must be the real one (``routing.is_local`` is false: on Databricks,
 or a workspace profile) it hands over to MLflow's own builder, which picks Unity Catalog's REST
 store. Everything not listed here (search paging, aliases, tags, SQL) is MLflow's code, unchanged.
+
+Every version number leaves this store as a string, as Unity Catalog sends it (the ``version``
+fields of its ``ModelVersion`` and ``RegisteredModelAlias`` protobufs are strings, and MLflow's UC
+client passes them on as they are), where MLflow's SQL store gives an ``int``: code that sorts or
+compares versions needs ``int(v.version)`` on Databricks, so it needs it here too.
 """
 from __future__ import annotations
 
@@ -36,14 +41,16 @@ def build_store(store_uri, tracking_uri=None):
 
 
 def _uc_model(model: RegisteredModel) -> RegisteredModel:
-    """UC models have no stages, hence no "latest version per stage"."""
+    """UC models have no stages, hence no "latest version per stage"; alias targets are strings."""
     model.latest_versions = []
+    model._aliases = {alias: str(version) for alias, version in model.aliases.items()}  # no setter
     return model
 
 
 def _uc_version(version: ModelVersion) -> ModelVersion:
-    """UC versions have no stage (Databricks returns ``current_stage=None``)."""
+    """UC versions have no stage (Databricks returns ``current_stage=None``) and a string number."""
     version.current_stage = None
+    version._version = str(version.version)  # the entity has no setter for its number
     return version
 
 
@@ -56,7 +63,7 @@ def _model_hit(m: RegisteredModel) -> RegisteredModelSearch:
 
 def _version_hit(v: ModelVersion) -> ModelVersionSearch:
     """Search hits carry no tags or aliases in UC: ``get_model_version`` has them."""
-    return ModelVersionSearch(name=v.name, version=v.version, creation_timestamp=v.creation_timestamp,
+    return ModelVersionSearch(name=v.name, version=str(v.version), creation_timestamp=v.creation_timestamp,
                               last_updated_timestamp=v.last_updated_timestamp,
                               description=v.description, user_id=v.user_id, source=v.source,
                               run_id=v.run_id, status=v.status, status_message=v.status_message)

@@ -51,6 +51,9 @@ def test_client_register(registered, uc):
     assert_check_failed(checks.check_client_register, int(registered["v1"].version), registered["v2"], registered["name"],
                         match="newer version")
     assert_check_failed(checks.check_client_register, 99, 1, registered["name"], match="no version 99")
+    as_returned = uc.get_model_version(registered["name"], str(registered["v2"])).version  # a string, as in UC
+    assert_check_failed(checks.check_client_register, as_returned, int(registered["v1"].version), registered["name"],
+                        match="should be an int")
 
 
 def test_tags(registered, uc):

@@ -50,10 +50,13 @@ def trained(spark, fe, registry):
 
 def test_log_register_load_predict_round_trip_of_a_tree_model(trained):
     """A tree model survives log -> register -> load -> predict (skops would refuse it untrusted)."""
-    assert trained["info"].registered_model_version == 1
+    assert trained["info"].registered_model_version == 1  # the tracking store's own registry: an int
     loaded = mlflow.pyfunc.load_model(f"models:/{trained['name']}/1")
-    frame = pd.DataFrame({"cid": ["c1"], "tenure": [1.0], "logins": [3]})  # features given: no lookups needed
+    # features given: no lookups needed; logins is an int column of the feature table, so int32 (the signature's type)
+    frame = pd.DataFrame({"cid": ["c1"], "tenure": [1.0], "logins": pd.Series([3], dtype="int32")})
     assert list(loaded.predict(frame)) == list(trained["model"].predict(frame[["tenure", "logins"]]))
+    as_double = loaded.predict(frame, params={"result_type": "double"})  # the signature's param, as score_batch's
+    assert as_double.dtype == "float64" and list(as_double) == list(loaded.predict(frame).astype(float))
     flavors = mlflow.models.get_model_info(f"models:/{trained['name']}/1").flavors
     assert "python_function" in flavors
 
@@ -95,13 +98,16 @@ def test_serving_predict_from_keys_uses_the_online_tables(spark, fe, trained):
     assert list(loaded.predict(keys)) == list(trained["model"].predict(latest))
 
 
-def test_a_signature_can_be_inferred_and_a_registry_uri_given(spark, fe, trained):
+def test_an_input_example_can_be_inferred_and_a_registry_uri_given(spark, fe, trained):
     client = FeatureEngineeringClient(model_registry_uri=mlflow.get_tracking_uri())
     info = client.log_model(model=trained["model"], artifact_path="model", flavor=mlflow.sklearn,
                             training_set=trained["training"], registered_model_name=trained["name"],
                             infer_input_example=True)
     assert info.registered_model_version == 2
-    assert info.signature.inputs.input_names() == ["cid", "at"]
+    # "at" is excluded and not a lookup key, so it is not an input; "cid" is excluded but is one
+    assert info.signature.inputs.required_input_names() == ["cid"]
+    example = mlflow.models.Model.load(info.model_uri).load_input_example(info.model_uri)
+    assert list(example) == ["cid"] and example["cid"] in {"c1", "c2", "c3"}  # the first training row's key
 
 
 def test_score_batch_bad_input(spark, fe, trained, registry):

@@ -15,9 +15,9 @@ def two_versions(uc, models, name):
 def test_set_alias_and_get_version_by_alias(uc, two_versions):
     uc.set_registered_model_alias(two_versions, "champion", 1)
     uc.set_registered_model_alias(two_versions, "challenger", "2")
-    assert uc.get_model_version_by_alias(two_versions, "champion").version == 1
-    assert uc.get_model_version_by_alias(two_versions, "challenger").version == 2
-    assert uc.get_registered_model(two_versions).aliases == {"champion": 1, "challenger": 2}
+    assert uc.get_model_version_by_alias(two_versions, "champion").version == "1"  # a string, as in UC
+    assert uc.get_model_version_by_alias(two_versions, "challenger").version == "2"
+    assert uc.get_registered_model(two_versions).aliases == {"champion": "1", "challenger": "2"}
     assert uc.get_model_version(two_versions, 2).aliases == ["challenger"]
 
 
@@ -29,7 +29,7 @@ def test_loading_by_alias_follows_the_alias_when_champion_is_reassigned(uc, mode
     uc.set_registered_model_alias(two_versions, "champion", 2)  # the challenger won
     np.testing.assert_array_equal(mlflow.pyfunc.load_model(uri).predict(models.X),
                                   models.expected["b"])
-    assert uc.get_model_version_by_alias(two_versions, "champion").version == 2
+    assert uc.get_model_version_by_alias(two_versions, "champion").version == "2"
 
 
 def test_delete_alias(uc, two_versions):
