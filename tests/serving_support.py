@@ -1,5 +1,11 @@
-"""Helpers for tests that drive the local serving service: typed SDK configs, raw-HTTP URLs and headers."""
+"""Helpers for tests that drive the local serving service: typed SDK configs, raw-HTTP URLs and headers, and the
+fixtures both tests/localbricks/serving and tests/grader/checks use (their conftest files import them).
+"""
 from __future__ import annotations
+
+import uuid
+
+import pytest
 
 
 def entity(model, name=None, size="Small", scale_to_zero=False):
@@ -28,3 +34,40 @@ def invocations_url(name):
     import os
 
     return f"{os.environ['DATABRICKS_HOST']}/serving-endpoints/{name}/invocations"
+
+
+@pytest.fixture(scope="session")
+def service():
+    """The serving service of the test workspace, and the environment ``activate()`` sets."""
+    from localbricks import registry, serving
+
+    registry.install()
+    host = serving.configure_environment()
+    yield host
+
+
+@pytest.fixture(scope="session")
+def w(service):
+    from databricks.sdk import WorkspaceClient
+
+    return WorkspaceClient()
+
+
+@pytest.fixture
+def new_endpoint():
+    """``new_endpoint()`` → a fresh endpoint name; the endpoints are deleted after the test."""
+    made = []
+
+    def make(prefix="ep"):
+        made.append(f"{prefix}-{uuid.uuid4().hex[:8]}")
+        return made[-1]
+
+    yield make
+    from databricks.sdk import WorkspaceClient
+
+    w = WorkspaceClient()
+    for name in made:
+        try:
+            w.serving_endpoints.delete(name)
+        except Exception:
+            pass

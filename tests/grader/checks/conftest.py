@@ -3,6 +3,8 @@ import uuid
 
 import pytest
 
+from serving_support import new_endpoint, service, w  # noqa: F401  (fixtures for checks that read endpoints)
+
 
 @pytest.fixture(autouse=True)
 def workspace(workspace_dir, monkeypatch):

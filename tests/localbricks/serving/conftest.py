@@ -1,4 +1,5 @@
-"""Fixtures: the test workspace's serving service, the real SDK client, and small registered models.
+"""Fixtures: small registered models; the serving service, the real SDK client and ``new_endpoint`` come from
+``serving_support``, which tests/grader/checks shares.
 
 Models are logged once per session. Besides a scikit-learn classifier, three pyfunc models are
 written as MLflow "models from code" (their code travels with the model, so the service process can
@@ -11,6 +12,8 @@ import textwrap
 import uuid
 
 import pytest
+
+from serving_support import new_endpoint, service, w  # noqa: F401  (fixtures, shared with tests/grader/checks)
 
 SCHEMA = "main.serving_tests"
 COLUMNS = ["a", "b"]
@@ -79,23 +82,6 @@ def _log_code_model(tmp, name, code, registered, model_config=None):
 
 
 @pytest.fixture(scope="session")
-def service():
-    """The serving service of the test workspace, and the environment ``activate()`` sets."""
-    from localbricks import registry, serving
-
-    registry.install()
-    host = serving.configure_environment()
-    yield host
-
-
-@pytest.fixture(scope="session")
-def w(service):
-    from databricks.sdk import WorkspaceClient
-
-    return WorkspaceClient()
-
-
-@pytest.fixture(scope="session")
 def models(service, tmp_path_factory):
     """Registered versions: ``clf`` (logistic regression, v1), ``const`` (v1 answers 1.0, v2 answers 2.0),
     ``raising``, ``slow`` (reports its concurrency) and ``slow_load`` (takes 2 s to load); each a (name, version) pair."""
@@ -123,23 +109,3 @@ def models(service, tmp_path_factory):
             "slow": (slow, str(_log_code_model(tmp, "slow", _SLOW, slow))),
             "slow_load": (f"{SCHEMA}.slow_load_{suffix}",
                           str(_log_code_model(tmp, "slow_load", _SLOW_LOAD, f"{SCHEMA}.slow_load_{suffix}")))}
-
-
-@pytest.fixture
-def new_endpoint():
-    """``new_endpoint()`` → a fresh endpoint name; the endpoints are deleted after the test."""
-    made = []
-
-    def make(prefix="ep"):
-        made.append(f"{prefix}-{uuid.uuid4().hex[:8]}")
-        return made[-1]
-
-    yield make
-    from databricks.sdk import WorkspaceClient
-
-    w = WorkspaceClient()
-    for name in made:
-        try:
-            w.serving_endpoints.delete(name)
-        except Exception:
-            pass
