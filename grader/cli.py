@@ -1,4 +1,4 @@
-"""``python -m grader``: release, run, autograde, progress, hint, clean.
+"""``python -m grader``: release, run, autograde, progress, exam, hint, clean.
 
 Every subcommand is a thin layer over one module. Mistakes a user can fix (an unknown notebook
 or exercise, a missing folder) end with one ``grader: error: …`` line and exit code 2, like
@@ -74,11 +74,62 @@ def _autograde(args) -> int:
     return 0
 
 
-def _progress(args) -> int:
-    from grader import progress
+def _module_prefix(name: str) -> str:
+    """``"2"``, ``"02"``, ``"02_data_preparation"`` → ``"02"``."""
+    head = str(name).split("_", 1)[0]
+    if not head.isdigit():
+        raise UsageError(f"a module is a notebook number or name like 02 or 02_data_preparation, not {name!r}")
+    return f"{int(head):02d}"
 
-    print(progress.format_standing(progress.standing()))
+
+def _progress(args) -> int:
+    from grader import exam_readiness, progress
+    from grader.checks import load_all
+    from grader.exercise import REGISTRY
+
+    if args.reset:
+        prefix = _module_prefix(args.reset)
+        gone = progress.reset_module(prefix)
+        print(f"forgot {gone} attempt(s) and hint(s) of module {prefix}")
+        return 0
+    load_all()
+    exercises = list(REGISTRY.values())
+    latest = progress.latest_outcomes()
+    names = {p.name[:2]: p.stem for p in sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))}
+    modules = exam_readiness.by_module(exercises, latest)
+    domains = exam_readiness.by_domain(exercises, latest)
+    sittings = progress.finished_sittings("exam")
+    print(exam_readiness.format_progress(modules, domains, sittings, names))
+    if args.html:
+        from grader import exam_report
+
+        path = exam_report.write_html(args.html, modules, domains, sittings, names)
+        print(f"wrote {path}")
     return 0
+
+
+def _exam(args) -> int:
+    from grader import exam, exam_cli, exam_readiness, progress
+    from grader.bank import load_bank
+
+    bank = load_bank(args.bank)
+    if args.practice:
+        from grader.checks import load_all
+        from grader.exercise import REGISTRY
+
+        try:
+            domain = exam.resolve_domain(args.practice)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+        load_all()
+        weak = exam.weak_objectives(REGISTRY.values(), progress.latest_outcomes())
+        return exam_cli.drill_main(bank, domain, seed=args.seed, count=args.count, weak=weak)
+    if args.minutes <= 0:
+        raise UsageError("--minutes must be more than 0")
+    try:
+        return exam_cli.exam_main(bank, seed=args.seed, minutes=args.minutes)
+    except exam.NotEnoughQuestions as err:
+        raise UsageError(f"the question bank is too small for an exam: {err}") from None
 
 
 def _hint(args) -> int:
@@ -110,7 +161,7 @@ def _clean(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m grader", description="Course tools: release, run, autograde, progress, hint, clean.")
+    parser = argparse.ArgumentParser(prog="python -m grader", description="Course tools: release, run, autograde, progress, exam, hint, clean.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("release", help="generate notebooks/ from solutions/")
@@ -143,8 +194,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_autograde)
 
-    p = sub.add_parser("progress", help="your standing by exam domain")
+    p = sub.add_parser("progress", help="your standing by module and exam domain, exam scores, readiness")
+    p.add_argument("--reset", metavar="MODULE", help="forget one module's attempts and hints (02 or 02_topic)")
+    p.add_argument("--html", type=Path, metavar="PATH", help="also write the standing as one HTML page with charts")
     p.set_defaults(func=_progress)
+
+    p = sub.add_parser("exam", help="a timed 48-question practice exam, or --practice DOMAIN drills")
+    p.add_argument("--practice", metavar="DOMAIN", help="drill one domain with feedback after each answer (1-4 or its name)")
+    p.add_argument("--seed", type=int, help="draw the same questions again")
+    p.add_argument("--minutes", type=float, default=90, help="exam length (default: %(default)s)")
+    p.add_argument("--count", type=int, default=10, help="questions in a drill (default: %(default)s)")
+    p.add_argument("--bank", type=Path, metavar="FOLDER", help="question files (default: grader/bank/questions)")
+    p.set_defaults(func=_exam)
 
     p = sub.add_parser("hint", help="show the next (or the N-th) hint of an exercise")
     p.add_argument("id", metavar="ID")
@@ -158,19 +219,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_USAGE_ERRORS = (("grader.notebooks", "UnknownNotebook"), ("grader.hints", "UnknownExercise"))
+_FAILURES = (("grader.release", "ReleaseError"),)
+
+
+def _loaded(names) -> tuple[type, ...]:
+    """The exception classes of ``names`` whose module is imported.
+
+    An exception raised from a module means that module is loaded, so ``main`` can recognise
+    ``UnknownNotebook`` without importing ``grader.notebooks`` (and nbformat, seconds of start-up)
+    for subcommands such as ``exam`` that never use it.
+    """
+    return tuple(getattr(sys.modules[module], name) for module, name in names if module in sys.modules)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the subcommand; return the exit code."""
-    from grader.hints import UnknownExercise
-    from grader.notebooks import UnknownNotebook
-    from grader.release import ReleaseError
-
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (UsageError, UnknownNotebook, UnknownExercise) as err:
-        print(f"grader: error: {err}", file=sys.stderr)
-        return 2
-    except ReleaseError as err:
-        print(f"grader: error: {err}", file=sys.stderr)
-        return 1
+    except Exception as err:
+        if isinstance(err, (UsageError, *_loaded(_USAGE_ERRORS))):
+            print(f"grader: error: {err}", file=sys.stderr)
+            return 2
+        if isinstance(err, _loaded(_FAILURES)):
+            print(f"grader: error: {err}", file=sys.stderr)
+            return 1
+        raise

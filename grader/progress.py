@@ -1,4 +1,8 @@
-"""The learner's local progress store: what was attempted, passed and hinted, by exam domain.
+"""The learner's local progress store: exercise attempts, hints shown, and practice-exam sittings.
+
+The store keeps facts and knows nothing of the course's content: which exercises exist and which
+domain they belong to is ``grader.exercise``'s business, and standings are computed from both
+by ``grader.exam_readiness``. So this module imports nothing from ``grader``.
 
 One SQLite file in the workspace folder (``home()/progress.sqlite``), opened per call so
 several kernels can share it. Recording is a side effect of checking and must never break a
@@ -7,13 +11,14 @@ check: if the store cannot be opened or written, we warn once and carry on. Sett
 """
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import warnings
 from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import Mapping, NamedTuple
 
 from localbricks import workspace
 
@@ -26,18 +31,20 @@ CREATE TABLE IF NOT EXISTS attempts (
     ts TEXT NOT NULL, exercise_id TEXT NOT NULL, outcome TEXT NOT NULL, message TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS hints (ts TEXT NOT NULL, exercise_id TEXT NOT NULL, n INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS attempts_by_exercise ON attempts (exercise_id);
+CREATE TABLE IF NOT EXISTS sittings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, domain TEXT, seed INTEGER,
+    started TEXT NOT NULL, question_ids TEXT NOT NULL, seconds_left REAL,
+    status TEXT NOT NULL DEFAULT 'open', finished TEXT, correct INTEGER, total INTEGER,
+    by_domain TEXT);
+CREATE TABLE IF NOT EXISTS sitting_answers (
+    sitting_id INTEGER NOT NULL, question_id TEXT NOT NULL, answer TEXT NOT NULL DEFAULT '',
+    flagged INTEGER NOT NULL DEFAULT 0, correct INTEGER, ts TEXT NOT NULL,
+    PRIMARY KEY (sitting_id, question_id));
 """
+SITTING_KINDS = ("exam", "practice")
 
 _warned = False
 _session_hints: dict[str, set[int]] = {}  # hints shown in this process, even when not stored
-
-
-class Standing(NamedTuple):
-    """One exam domain's numbers."""
-
-    total: int
-    passed: int
-    attempted: int
 
 
 def enabled() -> bool:
@@ -67,14 +74,16 @@ def _connect() -> sqlite3.Connection:
     return conn
 
 
-def _write(sql: str, params: tuple) -> None:
+def _write(sql: str, params: tuple) -> int | None:
+    """Run one write in its own transaction; return the new row's id, or None if not stored."""
     if not enabled():
-        return
+        return None
     try:
         with closing(_connect()) as conn, conn:
-            conn.execute(sql, params)
+            return conn.execute(sql, params).lastrowid
     except (OSError, sqlite3.Error) as err:
         _warn_once(err)
+        return None
 
 
 def _read(sql: str, params: tuple = ()) -> list[tuple]:
@@ -122,37 +131,128 @@ def latest_outcomes() -> dict[str, str]:
     return dict(rows)
 
 
-def standing(exercises: Iterable | None = None) -> dict[str, Standing]:
-    """Per exam domain: exercises in the course, passed (latest outcome), attempted.
-
-    Args:
-        exercises: the :class:`grader.exercise.Exercise` objects to count; by default every
-            check module is imported and the whole registry is used.
-    """
-    from grader.exercise import DOMAINS, REGISTRY
-
-    if exercises is None:
-        from grader.checks import load_all
-
-        load_all()
-        exercises = REGISTRY.values()
-    latest = latest_outcomes()
-    counts = {domain: [0, 0, 0] for domain in DOMAINS}
-    for ex in exercises:
-        row = counts.setdefault(ex.domain, [0, 0, 0])
-        row[0] += 1
-        row[1] += latest.get(ex.id) == "pass"
-        row[2] += ex.id in latest
-    return {domain: Standing(*row) for domain, row in counts.items()}
+def reset_module(prefix: str) -> int:
+    """Forget every attempt and hint of notebook ``prefix`` (``"02"``); return how many rows went."""
+    if not (len(prefix) == 2 and prefix.isdigit()):
+        raise ValueError(f"a module is a two-digit notebook number like '02', not {prefix!r}")
+    if not enabled() or not store_path().is_file():
+        return 0
+    pattern = f"{prefix}.%"
+    try:
+        with closing(_connect()) as conn, conn:
+            gone = conn.execute("DELETE FROM attempts WHERE exercise_id LIKE ?", (pattern,)).rowcount
+            gone += conn.execute("DELETE FROM hints WHERE exercise_id LIKE ?", (pattern,)).rowcount
+    except (OSError, sqlite3.Error) as err:
+        _warn_once(err)
+        return 0
+    _session_hints.update({k: set() for k in _session_hints if k.startswith(f"{prefix}.")})
+    return gone
 
 
-def format_standing(table: dict[str, Standing]) -> str:
-    """A plain-text table of :func:`standing`, with a total line."""
-    width = max(len("Exam domain"), *(len(d) for d in table))
-    lines = [f"{'Exam domain':<{width}}  passed  attempted  total", "-" * (width + 26)]
-    for domain, s in table.items():
-        lines.append(f"{domain:<{width}}  {s.passed:>6}  {s.attempted:>9}  {s.total:>5}")
-    total = Standing(*(sum(col) for col in zip(*table.values()))) if table else Standing(0, 0, 0)
-    lines.append("-" * (width + 26))
-    lines.append(f"{'All':<{width}}  {total.passed:>6}  {total.attempted:>9}  {total.total:>5}")
-    return "\n".join(lines)
+# --- practice-exam sittings ----------------------------------------------------------------------
+
+class Sitting(NamedTuple):
+    """One practice exam or drill, finished or not, with every answer saved so far."""
+
+    id: int
+    kind: str                       # "exam" | "practice"
+    domain: str | None              # the drilled domain; None for an exam
+    seed: int | None
+    started: str
+    question_ids: list[str]
+    seconds_left: float | None      # the exam clock when last saved
+    status: str                     # "open" | "submitted" | "abandoned"
+    finished: str | None
+    correct: int | None
+    total: int | None
+    by_domain: dict[str, list[int]]  # domain -> [correct, total]
+    answers: dict[str, str]          # question id -> letters ("" when cleared)
+    flagged: set[str]
+
+
+def start_sitting(kind: str, question_ids: list[str], *, seconds_left: float | None = None,
+                  seed: int | None = None, domain: str | None = None) -> int | None:
+    """Open a sitting; return its id (None when the store is off or cannot be written)."""
+    if kind not in SITTING_KINDS:
+        raise ValueError(f"kind must be one of {SITTING_KINDS}, not {kind!r}")
+    return _write(
+        "INSERT INTO sittings (kind, domain, seed, started, question_ids, seconds_left)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (kind, domain, seed, _now(), json.dumps(list(question_ids)), seconds_left))
+
+
+def save_answer(sitting_id: int | None, question_id: str, answer: str, *, flagged: bool = False,
+                correct: bool | None = None, seconds_left: float | None = None) -> None:
+    """Save (or replace) one answer and its flag, and the clock, the moment it is given."""
+    if sitting_id is None:
+        return
+    _write("INSERT INTO sitting_answers VALUES (?, ?, ?, ?, ?, ?)"
+           " ON CONFLICT (sitting_id, question_id) DO UPDATE SET answer = excluded.answer,"
+           " flagged = excluded.flagged, correct = excluded.correct, ts = excluded.ts",
+           (sitting_id, question_id, answer, int(flagged), None if correct is None else int(correct),
+            _now()))
+    if seconds_left is not None:
+        save_clock(sitting_id, seconds_left)
+
+
+def save_clock(sitting_id: int | None, seconds_left: float) -> None:
+    """Remember how much exam time is left, so a resumed sitting continues from there."""
+    if sitting_id is not None:
+        _write("UPDATE sittings SET seconds_left = ? WHERE id = ?", (max(0.0, seconds_left), sitting_id))
+
+
+def finish_sitting(sitting_id: int | None, correct: int, total: int,
+                   by_domain: Mapping[str, tuple[int, int]], results: Mapping[str, bool]) -> None:
+    """Close a sitting with its score, its per-domain scores and whether each question was right."""
+    if sitting_id is None or not enabled():
+        return
+    try:
+        with closing(_connect()) as conn, conn:
+            for question_id, right in results.items():
+                conn.execute(
+                    "INSERT INTO sitting_answers (sitting_id, question_id, correct, ts) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (sitting_id, question_id) DO UPDATE SET correct = excluded.correct",
+                    (sitting_id, question_id, int(right), _now()))
+            conn.execute(
+                "UPDATE sittings SET status = 'submitted', finished = ?, correct = ?, total = ?,"
+                " by_domain = ? WHERE id = ?",
+                (_now(), correct, total, json.dumps({d: list(v) for d, v in by_domain.items()}),
+                 sitting_id))
+    except (OSError, sqlite3.Error) as err:
+        _warn_once(err)
+
+
+def abandon_sitting(sitting_id: int) -> None:
+    """Mark an unfinished sitting as given up, so it is no longer offered for resuming."""
+    _write("UPDATE sittings SET status = 'abandoned', finished = ? WHERE id = ? AND status = 'open'",
+           (_now(), sitting_id))
+
+
+def _sittings(where: str, params: tuple) -> list[Sitting]:
+    rows = _read("SELECT id, kind, domain, seed, started, question_ids, seconds_left, status, finished,"
+                 f" correct, total, by_domain FROM sittings WHERE {where} ORDER BY id", params)
+    found = []
+    for row in rows:
+        answers = _read("SELECT question_id, answer, flagged FROM sitting_answers WHERE sitting_id = ?",
+                        (row[0],))
+        found.append(Sitting(*row[:5], json.loads(row[5]), *row[6:11], json.loads(row[11] or "{}"),
+                             {q: a for q, a, _ in answers if a}, {q for q, _, f in answers if f}))
+    return found
+
+
+def open_sitting(kind: str = "exam") -> Sitting | None:
+    """The most recent unfinished sitting of ``kind``, to offer for resuming."""
+    found = _sittings("kind = ? AND status = 'open'", (kind,))
+    return found[-1] if found else None
+
+
+def finished_sittings(kind: str = "exam") -> list[Sitting]:
+    """Every submitted sitting of ``kind``, oldest first."""
+    return _sittings("kind = ? AND status = 'submitted'", (kind,))
+
+
+def last_results() -> dict[str, bool]:
+    """Per question ever scored: was it right the last time it was asked (exam or drill)?"""
+    rows = _read("SELECT a.question_id, a.correct FROM sitting_answers a JOIN sittings s"
+                 " ON s.id = a.sitting_id WHERE a.correct IS NOT NULL ORDER BY s.id, a.rowid")
+    return {question_id: bool(right) for question_id, right in rows}
