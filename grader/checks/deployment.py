@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader import exercise
-from grader.answer_key import check_answers
+from grader.answer_key import check_quiz
 
 DOMAIN = "Model Deployment"
 
@@ -214,14 +214,5 @@ def check_foreach_batch(spark, table, checkpoint, landing, event_schema, valid_r
     "A result read later from a table, on a schedule, means batch.",
 ])
 def check_deployment_modes(deployment_answers):
-    key = {
-        "a podcast platform scores a 10-minute window of user events for anomalies at tens of thousands of events per "
-        "second, with compute that resizes itself": "streaming",
-        "a marketing team wants a list of likely churners in a table every Monday morning": "batch",
-        "a card payment must be approved or declined while the customer waits at the till": "real-time",
-        "factory sensors send readings continuously and maintenance wants an alert within seconds of an anomaly":
-            "streaming",
-        "an online shop shows recommendations when a page loads": "real-time",
-        "sales forecasts per store are refreshed once a night for tomorrow's orders": "batch",
-    }
-    check_answers(deployment_answers, key, variable="deployment_answers", noun="scenario")
+    """Graded from the question bank: the items of quiz("07.deployment_modes") and their keys."""
+    check_quiz("07.deployment_modes", deployment_answers, variable="deployment_answers")

@@ -7,7 +7,7 @@ import math
 import numbers
 
 from grader import exercise
-from grader.answer_key import check_answers
+from grader.answer_key import check_quiz
 
 DOMAIN = "Databricks Machine Learning"
 
@@ -135,14 +135,8 @@ def _rows(df) -> tuple[list, list]:
     "Names like catalog.schema.table, GRANT statements and lineage to models are all Unity Catalog features.",
 ])
 def check_uc_vs_workspace(store_answers):
-    key = {
-        "a team in another workspace of the same account must find and reuse the features": "unity catalog",
-        "tables are created with the deprecated FeatureStoreClient": "workspace",
-        "access is granted with GRANT SELECT on catalog.schema.table": "unity catalog",
-        "you can see which models and endpoints read a feature": "unity catalog",
-        "the table is visible only inside the workspace that created it": "workspace",
-    }
-    check_answers(store_answers, key, variable="store_answers", noun="statement")
+    """Graded from the question bank: the items of quiz("05.uc_vs_workspace") and their keys."""
+    check_quiz("05.uc_vs_workspace", store_answers, variable="store_answers")
 
 
 # ---- 1.6 -----------------------------------------------------------------------------------------
@@ -408,12 +402,5 @@ def check_publish(online_row, store_name, source_tables, lookup_table, customer_
     "A real-time endpoint with automatic feature lookup cannot read an offline Delta table at all.",
 ])
 def check_online_or_offline(serving_answers):
-    key = {
-        "an endpoint scores each card payment within 50 ms, looking features up by card id": "online",
-        "a nightly job runs fe.score_batch over every customer": "offline",
-        "fe.create_training_set builds the data for a training run": "offline",
-        "a support chatbot fetches a customer's features while answering one request": "online",
-        "fe.write_table(mode='merge') upserts the week's new values": "offline",
-        "a real-time endpoint serves a model logged with fe.log_model that receives only customer_id": "online",
-    }
-    check_answers(serving_answers, key, variable="serving_answers", noun="scenario")
+    """Graded from the question bank: the items of quiz("05.online_or_offline") and their keys."""
+    check_quiz("05.online_or_offline", serving_answers, variable="serving_answers")

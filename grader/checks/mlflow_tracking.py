@@ -3,7 +3,7 @@ MLflow store (the same one the notebook logs to), so what is graded is what was 
 from __future__ import annotations
 
 from grader import exercise
-from grader.answer_key import check_answers
+from grader.answer_key import check_quiz
 
 DOMAIN = "Databricks Machine Learning"
 
@@ -33,15 +33,8 @@ def _experiment_runs(experiment_id):
     "Retraining on a schedule different from scoring is an orchestration concern; catching drift is a monitoring concern.",
 ])
 def check_mlops_components(mlops_answers):
-    key = {
-        "rebuild the exact data a model was trained on": "delta_time_travel",
-        "compute features once for both training and serving": "feature_store",
-        "run nightly scoring separately from weekly retraining": "workflows",
-        "notice that input data no longer looks like the training data": "monitoring",
-        "run unit and integration tests on every commit": "ci_cd",
-        "keep versions of trained models with aliases for production": "model_registry",
-    }
-    check_answers(mlops_answers, key, variable="mlops_answers", noun="need")
+    """Graded from the question bank: the items of quiz("01.mlops_components") and their keys."""
+    check_quiz("01.mlops_components", mlops_answers, variable="mlops_answers")
 
 
 @exercise("01.manual_logging", domain=DOMAIN, objective="1.12", hints=[

@@ -7,6 +7,7 @@ import math
 import threading
 
 from grader import exercise
+from grader.answer_key import check_quiz
 
 DOMAIN = "Model Development"
 
@@ -27,25 +28,7 @@ def _is_number(value) -> bool:
     return not isinstance(value, (bool, str)) and hasattr(value, "__float__")
 
 
-def _wrong_keys(answers: dict, key: dict) -> list:
-    return [item for item, allowed in key.items() if answers.get(item) not in allowed]
-
-
-def _check_choices(answers, key: dict, name: str, options: tuple) -> None:
-    assert isinstance(answers, dict), f"{name} should be a dict from each scenario to one of: {', '.join(options)}."
-    missing = [item for item in key if item not in answers]
-    assert not missing, f"Answer every scenario; missing: {missing}."
-    unknown = sorted({str(v) for v in answers.values() if v not in options})
-    assert not unknown, f"Use only the names offered ({', '.join(options)}); not {unknown}."
-    wrong = _wrong_keys(answers, key)
-    assert not wrong, f"{len(wrong)} of {len(key)} scenarios have a poor choice, e.g. '{wrong[0]}'."
-
-
 # ---------------------------------------------------------------------------- 3.1 algorithm selection
-
-ALGORITHMS = ("logistic_regression", "decision_tree", "random_forest", "gradient_boosting", "linear_regression",
-              "regularized_linear", "kmeans", "als")
-
 
 @exercise("03.algorithm_choice", domain=DOMAIN, objective="3.1", hints=[
     "First ask: is there a label? Is it a category or a number? Must a person be able to read the model?",
@@ -53,15 +36,8 @@ ALGORITHMS = ("logistic_regression", "decision_tree", "random_forest", "gradient
     "Accuracy first on non-linear data points to tree ensembles; 'explain each coefficient' points to a linear model.",
 ])
 def check_algorithm_choice(algorithm_choice):
-    key = {
-        "churn risk that account managers must explain coefficient by coefficient": {"logistic_regression"},
-        "house prices that depend non-linearly on size and location, accuracy first": {"random_forest", "gradient_boosting"},
-        "split customers into segments when no labels exist": {"kmeans"},
-        "recommend add-ons from a customer x product ratings matrix": {"als"},
-        "spam detection from 100,000 sparse word-count columns": {"regularized_linear"},
-        "cost that grows in a straight line with floor area": {"linear_regression"},
-    }
-    _check_choices(algorithm_choice, key, "algorithm_choice", ALGORITHMS)
+    """Graded from the question bank: the items of quiz("03.algorithm_choice") and their keys."""
+    check_quiz("03.algorithm_choice", algorithm_choice, variable="algorithm_choice")
 
 
 # ---------------------------------------------------------------------------- 3.3 estimators vs transformers
@@ -365,13 +341,8 @@ def check_imbalance_metrics(imbalance_scores, models, X_te, y_te, winner=None, b
     "A single train-validation split is cheap, and for time-ordered data it can keep the future out of training.",
 ])
 def check_cv_or_tvs(validation_choice):
-    key = {
-        "2,000 labelled rows and you need a trustworthy estimate": {"cv"},
-        "800 million rows and one fit takes an hour": {"tvs"},
-        "daily sales where the model must never train on the future": {"tvs"},
-        "a small clinical study where every patient record is precious": {"cv"},
-    }
-    _check_choices(validation_choice, key, "validation_choice", ("cv", "tvs"))
+    """Graded from the question bank: the items of quiz("03.cv_or_tvs") and their keys."""
+    check_quiz("03.cv_or_tvs", validation_choice, variable="validation_choice")
 
 
 # ---------------------------------------------------------------------------- 3.9/3.10 counting the models
@@ -448,26 +419,14 @@ def check_model_count(count_fits, validator, fits, exam_fits, df):
 
 # ---------------------------------------------------------------------------- 3.11-3.13 metric by scenario
 
-METRICS = ("accuracy", "precision", "recall", "f1", "log_loss", "roc_auc", "rmse", "mae", "r2")
-
-
 @exercise("03.metric_choice", domain=DOMAIN, objective="3.13", hints=[
     "Missing a positive is the costly error → recall; a false alarm is the costly error → precision; both, on imbalanced data → F1.",
     "Calibrated probabilities → log loss; threshold-free comparison → ROC AUC.",
     "Regression: big misses hurt most → RMSE; outliers should not dominate → MAE; 'share of variance explained' → R².",
 ])
 def check_metric_choice(metric_choice):
-    key = {
-        "screening for a disease, where a missed case is the worst outcome": {"recall"},
-        "moving emails to spam, where losing a real email is the worst outcome": {"precision"},
-        "fraud at 1% prevalence where both misses and false alarms cost": {"f1"},
-        "probabilities that feed a pricing formula and must be calibrated": {"log_loss"},
-        "compare two churn models without choosing a threshold": {"roc_auc"},
-        "house prices where one large miss is very costly": {"rmse"},
-        "delivery times with a few extreme delays that should not dominate": {"mae"},
-        "tell executives how much of the variation the model explains": {"r2"},
-    }
-    _check_choices(metric_choice, key, "metric_choice", METRICS)
+    """Graded from the question bank: the items of quiz("03.metric_choice") and their keys."""
+    check_quiz("03.metric_choice", metric_choice, variable="metric_choice")
 
 
 # ---------------------------------------------------------------------------- 3.12/3.14 log target, metrics in dollars

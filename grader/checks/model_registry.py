@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 
 from grader import exercise
-from grader.answer_key import check_answers
+from grader.answer_key import check_quiz
 
 DOMAIN = "Databricks Machine Learning"
 
@@ -139,11 +139,5 @@ def check_promotion(model_name, X_val, y_val):
     "Promote the code when production must retrain on its own data (regulation, live data, data only prod can see).",
 ])
 def check_promote_code_or_model(promotion_answers):
-    key = {
-        "a batch scorer trained once on a fixed historical data set": "model",
-        "fraud detection that must learn from live production transactions": "code",
-        "a regulator requires the production model to be trained on production data": "code",
-        "you must validate the exact artifact that will run in production": "model",
-        "development cannot read production customer data": "code",
-    }
-    check_answers(promotion_answers, key, variable="promotion_answers", noun="scenario")
+    """Graded from the question bank: the items of quiz("06.promote_code_or_model") and their keys."""
+    check_quiz("06.promote_code_or_model", promotion_answers, variable="promotion_answers")

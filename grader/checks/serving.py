@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 
 from grader import exercise
-from grader.answer_key import check_answers
+from grader.answer_key import check_quiz
 
 DOMAIN = "Model Deployment"
 
@@ -391,14 +391,5 @@ def check_inference_table(spark, table, marker, logged_requests):
     "A table of scores read later, made on a schedule: batch.",
 ])
 def check_serving_quiz(serving_answers):
-    key = {
-        "a loan application page shows the credit decision before the applicant leaves it": "real-time",
-        "every Sunday night the retention team gets churn scores for all 8 million subscribers in a table": "batch",
-        "clickstream events arrive all day at thousands per second, and a fraud flag per session must land in a table "
-        "within seconds": "streaming",
-        "a support chatbot classifies the intent of each message before it replies": "real-time",
-        "an insurer re-prices every policy once a month": "batch",
-        "trucks send GPS pings every few seconds and a dashboard keeps each truck's predicted delay up to date":
-            "streaming",
-    }
-    check_answers(serving_answers, key, variable="serving_answers", noun="scenario")
+    """Graded from the question bank: the items of quiz("08.serving_quiz") and their keys."""
+    check_quiz("08.serving_quiz", serving_answers, variable="serving_answers")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from grader import exercise
-from grader.answer_key import check_answers
+from grader.answer_key import check_quiz
 
 DOMAIN = "Model Development"
 
@@ -294,11 +294,5 @@ def check_optuna_mlflow(study, parent_run_id, experiment_id):
     "For Optuna on a cluster, MLflow provides MlflowSparkStudy; more parallelism than task slots only queues trials.",
 ])
 def check_parallel_tuning(parallel_answers):
-    key = {
-        "hyperopt trials class for a scikit-learn model on an 8-node cluster": "SparkTrials",
-        "hyperopt trials class for a Spark ML model": "Trials",
-        "does optuna n_jobs=4 speed up a pure-Python objective 4x on one machine": "no",
-        "Optuna study class that runs trials on Spark workers": "MlflowSparkStudy",
-        "does SparkTrials parallelism above the cluster's task slots add speed": "no",
-    }
-    check_answers(parallel_answers, key, variable="parallel_answers")
+    """Graded from the question bank: the items of quiz("04.parallel_tuning") and their keys."""
+    check_quiz("04.parallel_tuning", parallel_answers, variable="parallel_answers")

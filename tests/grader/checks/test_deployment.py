@@ -14,6 +14,7 @@ import pytest
 
 from grader.checks import deployment as checks
 from grader.testing import assert_check_failed, assert_check_passed
+from quiz_support import assert_quiz_graded_from_bank
 
 pytestmark = pytest.mark.spark
 
@@ -288,16 +289,4 @@ def test_foreach_batch(spark, model, customers, tmp_path):
 # ---------------------------------------------------------------------------- 4.1 which style
 
 def test_deployment_modes():
-    right = {
-        "a podcast platform scores a 10-minute window of user events for anomalies at tens of thousands of events per "
-        "second, with compute that resizes itself": "streaming",
-        "a marketing team wants a list of likely churners in a table every Monday morning": "batch",
-        "a card payment must be approved or declined while the customer waits at the till": "real-time",
-        "factory sensors send readings continuously and maintenance wants an alert within seconds of an anomaly":
-            "streaming",
-        "an online shop shows recommendations when a page loads": "real-time",
-        "sales forecasts per store are refreshed once a night for tomorrow's orders": "batch",
-    }
-    assert_check_passed(checks.check_deployment_modes, right)
-    batch_everywhere = {scenario: "batch" for scenario in right}
-    assert_check_failed(checks.check_deployment_modes, batch_everywhere, match="answered wrongly")
+    assert_quiz_graded_from_bank(checks.check_deployment_modes, "07.deployment_modes")

@@ -11,6 +11,7 @@ import pytest
 
 from grader.checks import feature_store as checks
 from grader.testing import assert_check_failed, assert_check_passed
+from quiz_support import assert_quiz_graded_from_bank
 
 pytestmark = pytest.mark.spark
 
@@ -114,31 +115,11 @@ def logged(fe, training, uc):
 # ---------------------------------------------------------------------------- 1.5 / 1.10 quizzes
 
 def test_uc_vs_workspace():
-    right = {
-        "a team in another workspace of the same account must find and reuse the features": "unity catalog",
-        "tables are created with the deprecated FeatureStoreClient": "workspace",
-        "access is granted with GRANT SELECT on catalog.schema.table": "unity catalog",
-        "you can see which models and endpoints read a feature": "unity catalog",
-        "the table is visible only inside the workspace that created it": "workspace",
-    }
-    assert_check_passed(checks.check_uc_vs_workspace, right)
-    assert_check_failed(checks.check_uc_vs_workspace, {k: "unity catalog" for k in right}, match="2 of 5")
-    assert_check_failed(checks.check_uc_vs_workspace, [], match="should be a dict")
+    assert_quiz_graded_from_bank(checks.check_uc_vs_workspace, "05.uc_vs_workspace")
 
 
 def test_online_or_offline():
-    right = {
-        "an endpoint scores each card payment within 50 ms, looking features up by card id": "online",
-        "a nightly job runs fe.score_batch over every customer": "offline",
-        "fe.create_training_set builds the data for a training run": "offline",
-        "a support chatbot fetches a customer's features while answering one request": "online",
-        "fe.write_table(mode='merge') upserts the week's new values": "offline",
-        "a real-time endpoint serves a model logged with fe.log_model that receives only customer_id": "online",
-    }
-    assert_check_passed(checks.check_online_or_offline, right)
-    # the classic mistake: "the model is served, so the features it was trained on are enough"
-    wrong = {**right, "a real-time endpoint serves a model logged with fe.log_model that receives only customer_id": "offline"}
-    assert_check_failed(checks.check_online_or_offline, wrong, match="1 of 6")
+    assert_quiz_graded_from_bank(checks.check_online_or_offline, "05.online_or_offline")
 
 
 # ---------------------------------------------------------------------------- 1.6 create

@@ -7,6 +7,7 @@ import pytest
 
 from grader.checks import mlflow_tracking as checks
 from grader.testing import assert_check_failed, assert_check_passed
+from quiz_support import assert_quiz_graded_from_bank
 
 
 @pytest.fixture(scope="module")
@@ -49,19 +50,7 @@ def _manual_run(mlflow, data, tmp_path, steps=3, png=True, signature=True):
 
 
 def test_mlops_components():
-    right = {
-        "rebuild the exact data a model was trained on": "delta_time_travel",
-        "compute features once for both training and serving": "feature_store",
-        "run nightly scoring separately from weekly retraining": "workflows",
-        "notice that input data no longer looks like the training data": "monitoring",
-        "run unit and integration tests on every commit": "ci_cd",
-        "keep versions of trained models with aliases for production": "model_registry",
-    }
-    assert_check_passed(checks.check_mlops_components, right)
-    swapped = {**right, "run nightly scoring separately from weekly retraining": "ci_cd"}
-    assert_check_failed(checks.check_mlops_components, swapped, match="answered wrongly")
-    partial = dict(list(right.items())[:3])
-    assert_check_failed(checks.check_mlops_components, partial, match="missing")
+    assert_quiz_graded_from_bank(checks.check_mlops_components, "01.mlops_components")
 
 
 def test_manual_logging(mlflow_env, data, tmp_path):

@@ -8,6 +8,7 @@ import pytest
 
 from grader.checks import model_development as checks
 from grader.testing import assert_check_failed, assert_check_passed
+from quiz_support import assert_quiz_graded_from_bank
 
 SEED = 42
 CATEGORICAL = ["contract_type", "payment_method"]
@@ -30,60 +31,17 @@ def assert_hides(message: str, *values) -> None:
 
 # ---------------------------------------------------------------------------- choice exercises (no Spark)
 
-ALGORITHMS = {
-    "churn risk that account managers must explain coefficient by coefficient": "logistic_regression",
-    "house prices that depend non-linearly on size and location, accuracy first": "gradient_boosting",
-    "split customers into segments when no labels exist": "kmeans",
-    "recommend add-ons from a customer x product ratings matrix": "als",
-    "spam detection from 100,000 sparse word-count columns": "regularized_linear",
-    "cost that grows in a straight line with floor area": "linear_regression",
-}
-
 
 def test_algorithm_choice():
-    assert_check_passed(checks.check_algorithm_choice, ALGORITHMS)
-    assert_check_passed(checks.check_algorithm_choice, {**ALGORITHMS, list(ALGORITHMS)[1]: "random_forest"})
-    assert_check_failed(checks.check_algorithm_choice, {**ALGORITHMS, list(ALGORITHMS)[0]: "random_forest"}, match="poor choice")
-    assert_check_failed(checks.check_algorithm_choice, {**ALGORITHMS, list(ALGORITHMS)[2]: "logistic_regression"}, match="poor choice")
-    assert_check_failed(checks.check_algorithm_choice, {**ALGORITHMS, list(ALGORITHMS)[3]: "collaborative"}, match="only the names")
-    assert_check_failed(checks.check_algorithm_choice, dict(list(ALGORITHMS.items())[:3]), match="missing")
-
-
-VALIDATION = {
-    "2,000 labelled rows and you need a trustworthy estimate": "cv",
-    "800 million rows and one fit takes an hour": "tvs",
-    "daily sales where the model must never train on the future": "tvs",
-    "a small clinical study where every patient record is precious": "cv",
-}
+    assert_quiz_graded_from_bank(checks.check_algorithm_choice, "03.algorithm_choice")
 
 
 def test_cv_or_tvs():
-    assert_check_passed(checks.check_cv_or_tvs, VALIDATION)
-    assert_check_failed(checks.check_cv_or_tvs, {**VALIDATION, "800 million rows and one fit takes an hour": "cv"}, match="poor choice")
-    assert_check_failed(checks.check_cv_or_tvs, {**VALIDATION, "daily sales where the model must never train on the future": "cv"},
-                        match="poor choice")
+    assert_quiz_graded_from_bank(checks.check_cv_or_tvs, "03.cv_or_tvs")
 
 
-METRICS = {
-    "screening for a disease, where a missed case is the worst outcome": "recall",
-    "moving emails to spam, where losing a real email is the worst outcome": "precision",
-    "fraud at 1% prevalence where both misses and false alarms cost": "f1",
-    "probabilities that feed a pricing formula and must be calibrated": "log_loss",
-    "compare two churn models without choosing a threshold": "roc_auc",
-    "house prices where one large miss is very costly": "rmse",
-    "delivery times with a few extreme delays that should not dominate": "mae",
-    "tell executives how much of the variation the model explains": "r2",
-}
-
-
-@pytest.mark.parametrize("scenario, wrong", [
-    ("fraud at 1% prevalence where both misses and false alarms cost", "accuracy"),   # accuracy on imbalanced data
-    ("screening for a disease, where a missed case is the worst outcome", "precision"),  # precision/recall swapped
-    ("house prices where one large miss is very costly", "mae"),
-])
-def test_metric_choice(scenario, wrong):
-    assert_check_passed(checks.check_metric_choice, METRICS)
-    assert_check_failed(checks.check_metric_choice, {**METRICS, scenario: wrong}, match="poor choice")
+def test_metric_choice():
+    assert_quiz_graded_from_bank(checks.check_metric_choice, "03.metric_choice")
 
 
 # ---------------------------------------------------------------------------- scikit-learn exercises

@@ -7,6 +7,7 @@ import pytest
 
 from grader.checks import model_registry as checks
 from grader.testing import assert_check_failed, assert_check_passed
+from quiz_support import assert_quiz_graded_from_bank
 
 
 @pytest.fixture(scope="module")
@@ -109,12 +110,4 @@ def test_promotion(registered, uc, data):
 
 
 def test_promote_code_or_model():
-    right = {
-        "a batch scorer trained once on a fixed historical data set": "model",
-        "fraud detection that must learn from live production transactions": "code",
-        "a regulator requires the production model to be trained on production data": "code",
-        "you must validate the exact artifact that will run in production": "model",
-        "development cannot read production customer data": "code",
-    }
-    assert_check_passed(checks.check_promote_code_or_model, right)
-    assert_check_failed(checks.check_promote_code_or_model, {k: "model" for k in right}, match="answered wrongly")
+    assert_quiz_graded_from_bank(checks.check_promote_code_or_model, "06.promote_code_or_model")

@@ -20,6 +20,7 @@ from databricks.sdk.service.serving import AutoCaptureConfigInput, Route, Traffi
 
 from grader.checks import serving as checks
 from grader.testing import assert_check_failed, assert_check_passed
+from quiz_support import assert_quiz_graded_from_bank
 from serving_support import auth_headers, core_config, entity, invocations_url
 
 pytestmark = pytest.mark.spark
@@ -386,16 +387,4 @@ def test_inference_table(spark, w, served, sample):
 # ---------------------------------------------------------------------------- 4.1 quiz
 
 def test_serving_quiz():
-    right = {
-        "a loan application page shows the credit decision before the applicant leaves it": "real-time",
-        "every Sunday night the retention team gets churn scores for all 8 million subscribers in a table": "batch",
-        "clickstream events arrive all day at thousands per second, and a fraud flag per session must land in a table "
-        "within seconds": "streaming",
-        "a support chatbot classifies the intent of each message before it replies": "real-time",
-        "an insurer re-prices every policy once a month": "batch",
-        "trucks send GPS pings every few seconds and a dashboard keeps each truck's predicted delay up to date":
-            "streaming",
-    }
-    assert_check_passed(checks.check_serving_quiz, right)
-    assert_check_failed(checks.check_serving_quiz, {q: "real-time" for q in right}, match="answered wrongly")
-    assert_check_failed(checks.check_serving_quiz, dict(list(right.items())[:3]), match="missing")
+    assert_quiz_graded_from_bank(checks.check_serving_quiz, "08.serving_quiz")

@@ -10,6 +10,7 @@ import pytest
 
 from grader.checks import tuning as checks
 from grader.testing import assert_check_failed, assert_check_passed
+from quiz_support import assert_quiz_graded_from_bank
 
 SEED = 42
 EVALS = 4
@@ -380,22 +381,9 @@ def test_optuna_mlflow(mlflow_env, churn_arrays):
 
 # ---------------------------------------------------------------------------- 04.parallel_tuning
 
-PARALLEL = {
-    "hyperopt trials class for a scikit-learn model on an 8-node cluster": "SparkTrials",
-    "hyperopt trials class for a Spark ML model": "Trials",
-    "does optuna n_jobs=4 speed up a pure-Python objective 4x on one machine": "no",
-    "Optuna study class that runs trials on Spark workers": "MlflowSparkStudy",
-    "does SparkTrials parallelism above the cluster's task slots add speed": "no",
-}
-
 
 def test_parallel_tuning():
-    assert_check_passed(checks.check_parallel_tuning, PARALLEL)
-    assert_check_failed(checks.check_parallel_tuning, {**PARALLEL, "hyperopt trials class for a Spark ML model": "SparkTrials"},
-                        match="answered wrongly")
-    assert_check_failed(checks.check_parallel_tuning,
-                        {**PARALLEL, "does optuna n_jobs=4 speed up a pure-Python objective 4x on one machine": "yes"},
-                        match="answered wrongly")
+    assert_quiz_graded_from_bank(checks.check_parallel_tuning, "04.parallel_tuning")
 
 
 # ---------------------------------------------------------------------------- 04.spark_trials
