@@ -109,10 +109,13 @@ def _progress(args) -> int:
 
 
 def _exam(args) -> int:
-    from grader import exam, exam_cli, exam_readiness, progress
-    from grader.bank import load_bank
+    from grader import exam, exam_cli, progress
+    from grader.bank import BankError, load_bank
 
-    bank = load_bank(args.bank)
+    try:
+        bank = load_bank(args.bank)
+    except BankError as err:
+        raise UsageError(str(err)) from None
     if args.practice:
         from grader.checks import load_all
         from grader.exercise import REGISTRY

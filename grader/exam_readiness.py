@@ -83,6 +83,11 @@ def readiness(domains: Mapping[str, Standing], exams: Mapping[str, DomainScore])
     return Readiness(overall, per_domain, any(s.total for s in exams.values()))
 
 
+def format_when(timestamp: str | None) -> str:
+    """``2026-12-02T02:12:17+00:00`` → ``2026-12-02 02:12 UTC``."""
+    return f"{timestamp[:16].replace('T', ' ')} UTC" if timestamp else ""
+
+
 def _pct(correct: int, total: int) -> str:
     return f"{100.0 * correct / total:.0f}%" if total else "-"
 
@@ -112,7 +117,7 @@ def format_progress(modules: Mapping[str, Standing], domains: Mapping[str, Stand
             f"D{i}" .rjust(4) for i in range(1, len(DOMAINS) + 1)), "-" * 66]
         for n, sitting in enumerate(sittings, start=1):
             per = "  ".join(_pct(*sitting.by_domain.get(d, (0, 0))).rjust(4) for d in DOMAINS)
-            lines.append(f"{n:>3}  {sitting.finished or '':<25}  {_pct(sitting.correct, sitting.total):>5}  {per}")
+            lines.append(f"{n:>3}  {format_when(sitting.finished):<25}  {_pct(sitting.correct, sitting.total):>5}  {per}")
         lines.append("")
     else:
         lines += ["Practice exams: none yet (python -m grader exam)", ""]

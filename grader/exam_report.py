@@ -7,6 +7,7 @@ or archived without anything beside it: no scripts, no stylesheets, no images to
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -14,7 +15,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from grader.exam import DOMAIN_WEIGHTS, PRACTICE_TARGET, SAFER_AIM, TARGET_NOTE
-from grader.exam_readiness import Standing, readiness, recent_exam_scores
+from grader.exam_readiness import Standing, format_when, readiness, recent_exam_scores
 from grader.exercise import DOMAINS
 
 EXERCISE_COLOUR, EXAM_COLOUR, ESTIMATE_COLOUR = "#1f77b4", "#ff7f0e", "#2ca02c"
@@ -58,12 +59,19 @@ TEMPLATE = """<!doctype html>
 """
 
 
-def _svg(fig) -> Markup:
-    """A figure as an inline ``<svg>`` element (the XML prolog and DOCTYPE dropped)."""
+def _svg(fig, name: str) -> Markup:
+    """A figure as an inline ``<svg>`` element: prolog dropped, every id prefixed with ``name``.
+
+    matplotlib gives each SVG the same ids (``figure_1``, glyph ids …); several in one page
+    would clash, so ids and the references to them are made unique per chart.
+    """
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight")
     text = buffer.getvalue()
-    return Markup(text[text.index("<svg"):])
+    text = text[text.index("<svg"):]
+    text = re.sub(r'\bid="', f'id="{name}-', text)
+    text = re.sub(r'(href="#|url\(#)', rf"\g<1>{name}-", text)
+    return Markup(text)
 
 
 def _figure(width: float, height: float):
@@ -91,7 +99,7 @@ def domain_chart(domains: Mapping[str, Standing], exams, ready) -> Markup:
     ax.set_ylim(0, 105)
     ax.set_ylabel("%")
     ax.legend(fontsize=7, loc="upper right", ncols=4)
-    return _svg(fig)
+    return _svg(fig, "domains")
 
 
 def exams_chart(sittings: Sequence) -> Markup | None:
@@ -109,7 +117,7 @@ def exams_chart(sittings: Sequence) -> Markup | None:
     ax.set_ylim(0, 105)
     ax.set_ylabel("%")
     ax.legend(fontsize=7, loc="lower right")
-    return _svg(fig)
+    return _svg(fig, "exams")
 
 
 def modules_chart(modules: Mapping[str, Standing], names: Mapping[str, str]) -> Markup:
@@ -121,7 +129,7 @@ def modules_chart(modules: Mapping[str, Standing], names: Mapping[str, str]) -> 
     ax.invert_yaxis()
     ax.tick_params(labelsize=8)
     ax.legend(fontsize=7, loc="lower right")
-    return _svg(fig)
+    return _svg(fig, "modules")
 
 
 def render_html(modules: Mapping[str, Standing], domains: Mapping[str, Standing], sittings: Sequence,
@@ -140,7 +148,7 @@ def render_html(modules: Mapping[str, Standing], domains: Mapping[str, Standing]
                       "passed": f"{domains[d].passed}/{domains[d].total}",
                       "exam": fmt(exams[d].correct, exams[d].total),
                       "estimate": f"{ready.by_domain[d]:.0f}%"} for d in DOMAINS],
-        sitting_rows=[{"n": n, "finished": s.finished, "score": fmt(s.correct, s.total),
+        sitting_rows=[{"n": n, "finished": format_when(s.finished), "score": fmt(s.correct, s.total),
                        "per_domain": [fmt(*s.by_domain.get(d, (0, 0))) for d in DOMAINS]}
                       for n, s in enumerate(sittings, start=1)],
         module_rows=[{"name": names.get(m, m), **s._asdict()} for m, s in modules.items()],

@@ -250,3 +250,14 @@ def test_unknown_domain_is_a_usage_error(bank_dir, workspace):
     child = spawn(bank_dir, "--practice", "9", home=workspace)
     out = finish(child)
     assert child.exitstatus == 2 and "grader: error: unknown exam domain '9'" in out
+
+
+def test_a_bank_too_small_for_an_exam_is_a_usage_error(tmp_path, workspace):
+    from test_exam import fixture_entries
+
+    few = write_bank(tmp_path / "few", [e for e in fixture_entries() if not e["objective"].startswith("4.")])
+    child = spawn(few, home=workspace)
+    out = finish(child)
+    assert child.exitstatus == 2
+    assert "the question bank is too small for an exam: Model Deployment: the bank has 0" in out
+    assert progress.open_sitting("exam") is None
