@@ -99,7 +99,8 @@ def _progress(args) -> int:
     modules = exam_readiness.by_module(exercises, latest)
     domains = exam_readiness.by_domain(exercises, latest)
     sittings = progress.finished_sittings("exam")
-    print(exam_readiness.format_progress(modules, domains, sittings, names))
+    drills = progress.finished_sittings("practice")
+    print(exam_readiness.format_progress(modules, domains, sittings, names, drills))
     if args.html:
         from grader import exam_report
 

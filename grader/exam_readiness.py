@@ -93,8 +93,13 @@ def _pct(correct: int, total: int) -> str:
 
 
 def format_progress(modules: Mapping[str, Standing], domains: Mapping[str, Standing],
-                    sittings: Sequence, module_names: Mapping[str, str] | None = None) -> str:
-    """The text ``python -m grader progress`` prints: modules, domains, exams, readiness."""
+                    sittings: Sequence, module_names: Mapping[str, str] | None = None,
+                    drills: Sequence = ()) -> str:
+    """The text ``python -m grader progress`` prints: modules, domains, exams, drills, readiness.
+
+    Drills are listed but do not count toward readiness: they favour what the learner got
+    wrong, so their scores understate what an exam would show.
+    """
     names = module_names or {}
     lines = ["By module", f"{'Module':<40}  passed  attempted  total", "-" * 66]
     for module, s in modules.items():
@@ -121,6 +126,17 @@ def format_progress(modules: Mapping[str, Standing], domains: Mapping[str, Stand
         lines.append("")
     else:
         lines += ["Practice exams: none yet (python -m grader exam)", ""]
+
+    if drills:
+        answered = {domain: [0, 0] for domain in DOMAINS}
+        for drill in drills:
+            for domain, (correct, total) in drill.by_domain.items():
+                answered.setdefault(domain, [0, 0])
+                answered[domain][0] += correct
+                answered[domain][1] += total
+        lines.append("Practice drills: " + "; ".join(
+            f"{domain} {c}/{t} right" for domain, (c, t) in answered.items() if t))
+        lines.append("")
 
     basis = (f"exercises and the last {min(len(sittings), RECENT_EXAMS)} practice exam(s)"
              if ready.from_exams else "exercises only: take a practice exam for a truer estimate")

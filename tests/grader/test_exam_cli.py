@@ -188,7 +188,7 @@ def test_declining_to_resume_starts_a_new_exam(bank_dir, key, workspace):
 
 
 def test_time_running_out_submits_the_exam(bank_dir, key, workspace):
-    child = spawn(bank_dir, "--seed", "15", "--minutes", "0.1", home=workspace)
+    child = spawn(bank_dir, "--seed", "15", "--minutes", "0.15", home=workspace)
     answer_questions(child, key, 1, lambda n, q: right(q))
     child.expect(QUESTION)
     child.expect_exact(PROMPT)  # then the learner stops typing
@@ -261,3 +261,14 @@ def test_a_bank_too_small_for_an_exam_is_a_usage_error(tmp_path, workspace):
     assert child.exitstatus == 2
     assert "the question bank is too small for an exam: Model Deployment: the bank has 0" in out
     assert progress.open_sitting("exam") is None
+
+
+def test_a_closed_terminal_loses_no_answer(bank_dir, key, workspace):
+    child = spawn(bank_dir, "--seed", "16", home=workspace)
+    given = answer_questions(child, key, 5, lambda n, q: right(q))
+    child.expect(QUESTION)
+    child.expect_exact(PROMPT)
+    child.close(force=True)  # the terminal goes away (SIGHUP), as when its window is closed
+    [sitting] = [progress.open_sitting("exam")]
+    assert sitting is not None and sitting.answers == {qid: right(key[qid]) for qid in given}
+    assert sitting.question_ids[:5] == given

@@ -87,7 +87,13 @@ def test_progress_command_shows_modules_domains_exams_and_readiness(workspace):
     assert re.search(r"^\s+1\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC\s+81%\s+83%\s+100%\s+80%\s+50%$", out, re.M), out  # 39/48
     assert re.search(rf"^{DP}\s+19%\s+1/\d+\s+100%\s+\d+%$", out, re.M), out
     assert re.search(r"^Readiness estimate: \d+% \(weighted 38/19/31/12; from exercises and the last 1 ", out, re.M)
-    assert "80–85%" in out
+    assert "80–85%" in out and "Practice drills" not in out
+
+    drill = progress.start_sitting("practice", ["q1", "q2"], domain=DP)
+    progress.finish_sitting(drill, 1, 2, {DP: (1, 2)}, {"q1": True, "q2": False})
+    again = run_grader("progress", home=workspace).stdout
+    assert f"Practice drills: {DP} 1/2 right" in again
+    assert again.split("Readiness estimate")[1] == out.split("Readiness estimate")[1]  # drills don't count
 
 
 def test_progress_reset_forgets_one_module_only(workspace):
