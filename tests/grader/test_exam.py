@@ -183,3 +183,11 @@ def test_resolve_domain(typed, domain):
 def test_resolve_domain_refuses(typed):
     with pytest.raises(ValueError, match="1 = Databricks Machine Learning"):
         exam.resolve_domain(typed)
+
+
+def test_the_course_bank_fills_an_exam_and_a_drill_of_every_domain():
+    course = load_bank()
+    drawn = exam.draw_exam(course, seed=0)
+    assert Counter(q.domain for q in drawn) == Counter(dict(zip(DOMAINS, (18, 9, 15, 6))))
+    for domain in DOMAINS:
+        assert len(exam.drill_order(course, domain, seed=0)) >= 10, domain

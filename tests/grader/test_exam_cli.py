@@ -272,3 +272,16 @@ def test_a_closed_terminal_loses_no_answer(bank_dir, key, workspace):
     [sitting] = [progress.open_sitting("exam")]
     assert sitting is not None and sitting.answers == {qid: right(key[qid]) for qid in given}
     assert sitting.question_ids[:5] == given
+
+
+def test_the_course_bank_runs_in_the_terminal(workspace):
+    env = {**os.environ, "LOCALBRICKS_HOME": str(workspace)}
+    env.pop(progress.DISABLE_ENV, None)
+    child = pexpect.spawn(sys.executable, ["-m", "grader", "exam", "--seed", "1"], cwd=str(REPO), env=env,
+                          encoding="utf-8", timeout=90, dimensions=(50, 200))
+    child.expect_exact("Question 1 of 48")
+    child.expect_exact(PROMPT)
+    child.sendintr()
+    child.expect_exact("Paused with 0/48 answered")
+    finish(child)
+    assert len(progress.open_sitting("exam").question_ids) == 48
