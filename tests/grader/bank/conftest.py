@@ -11,6 +11,14 @@ import yaml
 from bank_support import SECTION
 
 
+@pytest.fixture(autouse=True)
+def workspace(workspace_dir, monkeypatch):
+    """Proofs run where the test session's Spark session lives: its workspace, not a per-test one
+    (localbricks refuses a catalog call from another workspace). Replaces tests/grader's fixture."""
+    monkeypatch.setenv("LOCALBRICKS_HOME", str(workspace_dir))
+    return workspace_dir
+
+
 @pytest.fixture
 def notebooks(tmp_path) -> Path:
     """A solutions folder holding one notebook with a lesson heading (and a '#' comment in code)."""
