@@ -27,6 +27,15 @@ def test_session_has_delta_and_our_defaults(spark):
     assert spark.conf.get("spark.sql.sources.default") == "delta"
 
 
+def test_the_driver_jvm_starts_with_the_quick_start_options(spark):
+    """The options reach the JVM's own command line (a conf set too late would only show in spark.conf)."""
+    from localbricks.session import DEFAULT_JAVA_OPTIONS, JAVA_OPTIONS_ENV
+
+    args = list(spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
+    expected = os.environ.get(JAVA_OPTIONS_ENV, DEFAULT_JAVA_OPTIONS).split()
+    assert expected and all(option in args for option in expected), args
+
+
 def test_on_databricks_nothing_is_started(monkeypatch):
     monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "16.4")
     namespace = {"spark": "the runtime's spark"}
