@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
+STUDENT_NOTEBOOKS = SOLUTIONS.parent / "notebooks"
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
 
@@ -35,6 +36,12 @@ def headings_of(notebook: Path) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=4)
-def notebook_headings(folder: Path = SOLUTIONS) -> dict[str, frozenset[str]]:
-    """``{"06_model_registry": {heading, …}, …}`` for every ``*.ipynb`` in ``folder``."""
+def notebook_headings(folder: Path | None = None) -> dict[str, frozenset[str]]:
+    """``{"06_model_registry": {heading, …}, …}`` for every ``*.ipynb`` in ``folder``.
+
+    By default the repository's ``solutions/``, or the generated ``notebooks/`` (same names, same
+    headings) where a learner's copy has no solutions, so quizzes still grade there.
+    """
+    if folder is None:
+        folder = SOLUTIONS if SOLUTIONS.is_dir() else STUDENT_NOTEBOOKS
     return {path.stem: headings_of(path) for path in sorted(Path(folder).glob("*.ipynb"))}

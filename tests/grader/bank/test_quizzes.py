@@ -87,3 +87,15 @@ def test_every_quiz_item_is_single_answer_and_names_a_registered_exercise():
             f"no item of quiz {exercise_id} trains its exercise's objective {REGISTRY[exercise_id].objective}"
         assert {q.domain for q in tied if q.quiz == exercise_id} == {REGISTRY[exercise_id].domain}, \
             f"quiz {exercise_id} has items outside its exercise's domain"
+
+
+def test_revisit_falls_back_to_the_student_notebooks_without_solutions(monkeypatch, tmp_path):
+    from grader.bank import notebooks
+
+    monkeypatch.setattr(notebooks, "SOLUTIONS", tmp_path / "absent")
+    notebooks.notebook_headings.cache_clear()
+    try:
+        headings = notebooks.notebook_headings()
+        assert "06_model_registry" in headings and "4 · Promote the model, or promote the code? (1.16)" in headings["06_model_registry"]
+    finally:
+        notebooks.notebook_headings.cache_clear()
