@@ -3,6 +3,7 @@ import uuid
 
 import pytest
 
+from tests_support import uc_registry
 from serving_support import new_endpoint, service, w  # noqa: F401  (fixtures for checks that read endpoints)
 
 
@@ -19,17 +20,10 @@ def workspace(workspace_dir, monkeypatch):
 def uc():
     """The registry a notebook has after activate() and set_registry_uri("databricks-uc")."""
     import mlflow
-    from mlflow.tracking._model_registry import utils as registry_utils
 
-    from localbricks import registry, tracking
+    from localbricks import tracking
 
-    patch = pytest.MonkeyPatch()
-    patch.setenv(registry.LOCAL_ENV, "")
-    patch.delenv("MLFLOW_REGISTRY_URI", raising=False)
-    patch.setattr(registry_utils, "_registry_uri", None)
     tracking.configure()
-    registry.install()
-    mlflow.set_experiment(f"/Shared/registry_checks_{uuid.uuid4().hex[:6]}")
-    mlflow.set_registry_uri("databricks-uc")
-    yield mlflow.MlflowClient()
-    patch.undo()
+    with uc_registry() as client:
+        mlflow.set_experiment(f"/Shared/registry_checks_{uuid.uuid4().hex[:6]}")
+        yield client

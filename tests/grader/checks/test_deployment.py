@@ -5,8 +5,10 @@ expectation code (a real ``spark-pipelines`` run is proven by tests/localbricks/
 the notebook run); the ``foreachBatch`` check gets a real streaming query.
 """
 import pickle
+import sys
 import uuid
 
+import cloudpickle
 import mlflow
 import numpy as np
 import pandas as pd
@@ -15,6 +17,7 @@ import pytest
 from grader.checks import deployment as checks
 from grader.testing import assert_check_failed, assert_check_passed
 from quiz_support import assert_quiz_graded_from_bank
+from tests_support import churn_customers
 
 pytestmark = pytest.mark.spark
 
@@ -27,12 +30,7 @@ THRESHOLD = 0.5
 
 @pytest.fixture(scope="module")
 def customers():
-    rng = np.random.default_rng(7)
-    frame = pd.DataFrame({"customer_id": [f"C{i:04d}" for i in range(80)],
-                          "tenure_months": rng.integers(0, 60, 80).astype(float),
-                          "monthly_spend": rng.uniform(5, 120, 80).round(2)})
-    frame["churned"] = ((frame.tenure_months < 15) & (frame.monthly_spend > 40)).astype(int)
-    return frame
+    return churn_customers(seed=7)
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +91,11 @@ def test_spark_udf(spark, champion_uri, customers):
 
 
 # ---------------------------------------------------------------------------- 4.2 custom pyfunc
+
+# Pickled with the classes' code, not as a reference to this module: a Spark worker that unpickles
+# them cannot import a test module (nor the test helpers it imports).
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
 
 class RiskByProbability(mlflow.pyfunc.PythonModel):
     """The right answer: labels by P(churn) against the threshold, estimator loaded from an artifact."""

@@ -21,6 +21,7 @@ from databricks.sdk.service.serving import AutoCaptureConfigInput, Route, Traffi
 from grader.checks import serving as checks
 from grader.testing import assert_check_failed, assert_check_passed
 from quiz_support import assert_quiz_graded_from_bank
+from tests_support import churn_customers
 from serving_support import auth_headers, core_config, entity, invocations_url
 
 pytestmark = pytest.mark.spark
@@ -50,12 +51,7 @@ mlflow.models.set_model(Risk())
 
 @pytest.fixture(scope="module")
 def customers():
-    rng = np.random.default_rng(8)
-    frame = pd.DataFrame({"customer_id": [f"C{i:04d}" for i in range(80)],
-                          "tenure_months": rng.integers(0, 60, 80).astype(float),
-                          "monthly_spend": rng.uniform(5, 120, 80).round(2)})
-    frame["churned"] = ((frame.tenure_months < 15) & (frame.monthly_spend > 40)).astype(int)
-    return frame
+    return churn_customers(seed=8)
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from mlflow.types import ColSpec, DataType, ParamSchema, ParamSpec, Schema
 from sklearn.tree import DecisionTreeClassifier
 
 from localbricks.feature_store import FeatureLookup
+from tests_support import uc_registry
 
 pytestmark = pytest.mark.spark
 D = dt.datetime
@@ -27,18 +28,8 @@ D = dt.datetime
 @pytest.fixture(scope="module")
 def uc():
     """The registry a notebook has after activate() and mlflow.set_registry_uri("databricks-uc")."""
-    from mlflow.tracking._model_registry import utils as registry_utils
-
-    from localbricks import registry
-
-    patch = pytest.MonkeyPatch()
-    patch.setenv(registry.LOCAL_ENV, "")
-    patch.delenv("MLFLOW_REGISTRY_URI", raising=False)
-    patch.setattr(registry_utils, "_registry_uri", None)
-    registry.install()
-    mlflow.set_registry_uri("databricks-uc")
-    yield mlflow.MlflowClient()
-    patch.undo()
+    with uc_registry() as client:
+        yield client
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests_support import uc_registry
+
 
 @pytest.fixture(scope="module")
 def uc(experiment_id):
@@ -18,19 +20,8 @@ def uc(experiment_id):
     Returns an ``MlflowClient``. Module-scoped so the registry URI and the plugin switch are
     restored before any other package's tests run.
     """
-    import mlflow
-    from mlflow.tracking._model_registry import utils as registry_utils
-
-    from localbricks import registry
-
-    patch = pytest.MonkeyPatch()
-    patch.setenv(registry.LOCAL_ENV, "")  # recorded, so undo() restores the variable's old state
-    patch.delenv("MLFLOW_REGISTRY_URI", raising=False)
-    patch.setattr(registry_utils, "_registry_uri", None)
-    registry.install()
-    mlflow.set_registry_uri("databricks-uc")
-    yield mlflow.MlflowClient()
-    patch.undo()
+    with uc_registry() as client:
+        yield client
 
 
 @pytest.fixture(scope="session")
