@@ -23,9 +23,13 @@ CLOCK_SAVE_EVERY = 15
 """Ticks (seconds) between two saves of the exam clock, so a dead kernel loses little time."""
 
 
+_MARKDOWN = mistune.create_markdown(escape=True, plugins=["table"])
+
+
 def markdown(text: str) -> str:
-    """A stem or explanation (Markdown with fenced code) as HTML."""
-    return mistune.html(text or "")
+    """A stem or explanation (Markdown with fenced code and tables) as HTML; raw HTML in it is shown
+    as text, so a ``<`` in a stem can never swallow what follows."""
+    return _MARKDOWN(text or "")
 
 
 class OptionPicker:

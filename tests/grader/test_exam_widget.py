@@ -200,3 +200,10 @@ def test_a_drill_finished_before_any_check_saves_nothing(bank):
     drill = exam_widget.open_drill(bank, "Model Deployment", seed=1, count=2)
     assert drill.finish() is None and "nothing was checked" in drill.tally.value
     assert progress.finished_sittings("practice") == []
+
+
+def test_stems_render_markdown_code_and_tables_and_show_raw_html_as_text():
+    shown = exam_widget.markdown("Is `a<b` true when x < 5 <b>here</b>?\n\n| k | v |\n|---|---|\n| 1 | 2 |\n\n"
+                                 "```python\nif a < b: pass\n```")
+    assert "<code>a&lt;b</code>" in shown and "&lt;b&gt;here" in shown and "<table>" in shown
+    assert '<pre><code class="language-python">if a &lt; b: pass' in shown
