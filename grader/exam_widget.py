@@ -162,6 +162,7 @@ class ExamWidget:
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._ticks = 0
+        self.closed = False
 
         self.pickers = [OptionPicker(q) for q in self.questions]
         for number, (q, picker) in enumerate(zip(self.questions, self.pickers)):
@@ -212,6 +213,11 @@ class ExamWidget:
     def submitted(self) -> bool:
         return self.result is not None
 
+    @property
+    def active(self) -> bool:
+        """Still taking answers: neither submitted nor closed."""
+        return not (self.submitted or self.closed)
+
     def go(self, index: int) -> None:
         """Show question ``index`` (0-based; wraps around like the terminal program)."""
         self.index = index % len(self.questions)
@@ -221,6 +227,8 @@ class ExamWidget:
         self._refresh_marks()
 
     def _answered(self, index: int) -> None:
+        if not self.active:
+            return
         q = self.questions[index]
         letters = self.pickers[index].value
         if letters:
@@ -231,6 +239,8 @@ class ExamWidget:
         self._refresh_marks()
 
     def toggle_flag(self) -> None:
+        if not self.active:
+            return
         q = self.questions[self.index]
         self.flagged.symmetric_difference_update({q.id})
         self._save(q)
@@ -259,7 +269,7 @@ class ExamWidget:
     def tick(self) -> None:
         """Show the time left; save it now and then; submit when it reaches zero."""
         with self._lock:
-            if self.submitted:
+            if not self.active:
                 return
             self.timer.value = f"<h3>⏱ {self.clock} left</h3>"
             self._ticks += 1
@@ -287,7 +297,7 @@ class ExamWidget:
     def submit(self, confirmed: bool = False) -> None:
         """Submit; with unanswered questions, first ask for a confirmation (``confirmed=True``)."""
         with self._lock:
-            if self.submitted:
+            if not self.active:
                 return
             missing = self.unanswered()
             if missing and not confirmed:
@@ -301,16 +311,28 @@ class ExamWidget:
     def _hide_confirm(self) -> None:
         self.confirm_box.layout.display = "none"
 
-    def _finish(self) -> None:
+    def close(self) -> None:
+        """Stop taking answers without submitting (a newer widget took the sitting over)."""
+        with self._lock:
+            if not self.active:
+                return
+            self.closed = True
+            self._freeze()
+            self.timer.value = "<h3>Closed: this exam continues in the newer widget.</h3>"
+
+    def _freeze(self) -> None:
         self.stop_timer()
         progress.save_clock(self.sitting_id, self.clock.left())
-        self.result = _finish(self.questions, self.answers, self.sitting_id)
         self._hide_confirm()
         for control in (self.previous_button, self.next_button, self.flag_button, self.submit_button,
                         *self.jump_buttons):
             control.disabled = True
         for picker in self.pickers:
             picker.disable()
+
+    def _finish(self) -> None:
+        self._freeze()
+        self.result = _finish(self.questions, self.answers, self.sitting_id)
         self.results.children = [w.HTML(score_html(self.result)),
                                  w.Image(value=domain_chart_png(self.result), format="png"),
                                  w.HTML(review_html(self.result))]
@@ -395,6 +417,10 @@ class DrillWidget:
         return self.result
 
 
+_latest_exam: ExamWidget | None = None
+"""The widget :func:`open_exam` returned last in this kernel (re-running the cell replaces it)."""
+
+
 def open_exam(bank: Sequence, *, seed: int | None = None, minutes: float = exam.EXAM_MINUTES,
               resume: bool = True) -> tuple[ExamWidget, progress.Sitting | None]:
     """Resume the unfinished exam (from this notebook or the terminal) or draw a new one.
@@ -403,19 +429,24 @@ def open_exam(bank: Sequence, *, seed: int | None = None, minutes: float = exam.
     sitting is set aside (abandoned) and a new exam is drawn. Returns the widget and the sitting
     resumed (None for a new exam).
     """
+    global _latest_exam
+    if _latest_exam is not None:
+        _latest_exam.close()  # one live widget per sitting: an older one would keep its clock running
     by_id = {q.id: q for q in bank}
     sitting = progress.open_sitting("exam")
     if sitting is not None and (not resume or any(qid not in by_id for qid in sitting.question_ids)):
         progress.abandon_sitting(sitting.id)
         sitting = None
     if sitting is not None:
-        ui = ExamWidget([by_id[qid] for qid in sitting.question_ids], sitting_id=sitting.id,
-                        answers=sitting.answers, flagged=sitting.flagged, seconds=sitting.seconds_left or 0)
-        return ui, sitting
+        _latest_exam = ExamWidget([by_id[qid] for qid in sitting.question_ids], sitting_id=sitting.id,
+                                  answers=sitting.answers, flagged=sitting.flagged,
+                                  seconds=sitting.seconds_left or 0)
+        return _latest_exam, sitting
     questions = exam.draw_exam(bank, seed)
     sitting_id = progress.start_sitting("exam", [q.id for q in questions], seconds_left=minutes * 60,
                                         seed=seed)
-    return ExamWidget(questions, sitting_id=sitting_id, seconds=minutes * 60), None
+    _latest_exam = ExamWidget(questions, sitting_id=sitting_id, seconds=minutes * 60)
+    return _latest_exam, None
 
 
 def open_drill(bank: Sequence, domain: str, *, seed: int | None = None, count: int = 10) -> DrillWidget:

@@ -20,6 +20,12 @@ def bank(tmp_path):
     return load_bank(write_bank(tmp_path / "bank"))
 
 
+@pytest.fixture(autouse=True)
+def no_earlier_exam(monkeypatch):
+    """Each test starts as a fresh kernel does: no exam widget opened before it."""
+    monkeypatch.setattr(exam_widget, "_latest_exam", None)
+
+
 def html_of(widget) -> str:
     """Every HTML text shown inside a widget tree."""
     if isinstance(widget, w.HTML):
@@ -123,7 +129,8 @@ def test_an_unfinished_sitting_resumes_with_its_answers_flags_and_clock(bank):
     ui.pickers[0].value = "".join(first.answer)
     ui.go(1)
     ui.flag_button.click()
-    progress.save_clock(ui.sitting_id, 1234.0)
+    ui.close()                                  # the kernel goes away …
+    progress.save_clock(ui.sitting_id, 1234.0)  # … and the terminal program used some more time
 
     again, resumed = exam_widget.open_exam(bank, seed=99)  # a new seed would draw another exam
     assert resumed is not None and resumed.id == ui.sitting_id
@@ -207,3 +214,18 @@ def test_stems_render_markdown_code_and_tables_and_show_raw_html_as_text():
                                  "```python\nif a < b: pass\n```")
     assert "<code>a&lt;b</code>" in shown and "&lt;b&gt;here" in shown and "<table>" in shown
     assert '<pre><code class="language-python">if a &lt; b: pass' in shown
+
+
+def test_opening_the_exam_again_closes_the_older_widget(bank):
+    old, _ = exam_widget.open_exam(bank, seed=4)
+    thread = old.start_timer(interval=0.01)
+    new, resumed = exam_widget.open_exam(bank, seed=4)
+    assert resumed is not None and resumed.id == old.sitting_id
+    thread.join(timeout=10)
+    assert not thread.is_alive() and not old.active and old.next_button.disabled
+    assert "Closed" in old.timer.value
+
+    old.pickers[0].value = "".join(old.questions[0].answer)  # a stale widget no longer writes
+    old.submit(confirmed=True)
+    assert old.result is None and progress.open_sitting("exam").answers == {}
+    assert new.active
