@@ -172,6 +172,59 @@ def check_impute_numeric(imputer_model, train_df, test_imputed, columns=("monthl
         assert test_imputed.filter(test_imputed[out].isNull()).count() == 0, f"{out} still has missing values in test_imputed."
 
 
+def _median(df, column) -> float:
+    """The exact median, as ``approxQuantile(column, [0.5], 0.0)`` gives it."""
+    return df.approxQuantile(column, [0.5], 0.0)[0]
+
+
+def _close_to_a_median(value, df, column) -> bool:
+    """A learner may take the median with approxQuantile (a data value) or F.median (interpolated): both count."""
+    from pyspark.sql import functions as F
+
+    interpolated = df.select(F.median(column)).first()[0]
+    return any(math.isclose(float(value), float(m), rel_tol=5e-4) for m in (_median(df, column), interpolated))
+
+
+def _check_filled(filled, what, source, column, out, fill, strategy):
+    """``filled`` keeps every row and value of ``source`` and puts one value near ``fill`` in each gap."""
+    from pyspark.sql import functions as F
+
+    _require_df(filled, what)
+    assert out in filled.columns, f"{what} lacks the column {out}: give the Imputer outputCols=['{out}']."
+    assert filled.count() == source.count(), f"{what} should keep every row of the data."
+    assert filled.filter(F.col(out).isNull()).count() == 0, f"{out} still has missing values in {what}."
+    assert filled.filter(F.col(column).isNotNull() & (F.col(column) != F.col(out))).count() == 0, \
+        f"In {what}, values of {column} that were present must not change."
+    gaps = {r[0] for r in filled.filter(F.col(column).isNull()).select(out).distinct().collect()}
+    assert len(gaps) <= 1 and all(math.isclose(g, fill, rel_tol=0.01) for g in gaps), \
+        f"The gaps of {what} are not filled with the column's {strategy}: fit Imputer(strategy='{strategy}') on the data."
+
+
+@exercise("02.impute_distortion", domain=DOMAIN, objective="2.5", hints=[
+    "Imputer(inputCols=['monthly_spend'], outputCols=['monthly_spend_filled'], strategy='mean') then .fit(df).transform(df); the same with strategy='median'.",
+    "The exact median of a column: df.approxQuantile(column, [0.5], 0.0)[0] (or F.median).",
+    "Compare each median after the fill with the median before it: the strategy that moves the middle of the data distorts it.",
+])
+def check_impute_distortion(spend_by_mean, spend_by_median, median_before, median_after_mean, median_after_median,
+                            distorting_strategy, df, column="monthly_spend", out="monthly_spend_filled"):
+    from pyspark.sql import functions as F
+
+    mean = df.select(F.mean(column)).first()[0]
+    _check_filled(spend_by_mean, "spend_by_mean", df, column, out, mean, "mean")
+    _check_filled(spend_by_median, "spend_by_median", df, column, out, _median(df, column), "median")
+    medians = (("median_before", median_before, df, column), ("median_after_mean", median_after_mean, spend_by_mean, out),
+               ("median_after_median", median_after_median, spend_by_median, out))
+    for name, value, frame, col in medians:
+        assert isinstance(value, (int, float)) and not isinstance(value, bool), f"{name} should be a number."
+        assert _close_to_a_median(value, frame, col), f"{name} is not the median of {col} in that DataFrame."
+    assert distorting_strategy in ("mean", "median"), 'distorting_strategy should be "mean" or "median".'
+    shift = {"mean": abs(_median(spend_by_mean, out) - _median(df, column)),
+             "median": abs(_median(spend_by_median, out) - _median(df, column))}
+    worse = max(shift, key=shift.get)
+    assert distorting_strategy == worse, \
+        "Compare how far each fill moved the median from median_before: the distorting strategy is the one that moved it more."
+
+
 @exercise("02.impute_mode", domain=DOMAIN, objective="2.6", hints=[
     "The mode is the most frequent non-missing value: group by the column, count, order by count descending.",
     "Exclude nulls before taking the first row, or the 'mode' may be null itself.",
@@ -240,6 +293,45 @@ def check_encoding_choice(encoding_choice, df, ordinal_columns=("plan_tier",), n
         reason = (f"{column} has {distinct} distinct values: one-hot would add that many sparse columns." if want == "group_rare"
                   else f"{column} is an unordered category with few values: one-hot suits it.")
         assert encoding_choice.get(column) == want, reason
+
+
+def _log_fits(df, column) -> bool:
+    """A log suits a non-negative column that is strongly right-skewed (skewness > 1) and spans an order of magnitude."""
+    from pyspark.sql import functions as F
+
+    skew, low, high = df.select(F.skewness(column), F.min(column), F.max(column)).first()
+    return skew > 1 and low >= 0 and high >= 10 * max(low, 1e-9)
+
+
+@exercise("02.log_transform_choice", domain=DOMAIN, objective="2.9", hints=[
+    "F.skewness(column) measures asymmetry: above 1 is a strong right tail; F.min and F.max give the span.",
+    "A log suits a non-negative column with a strong right skew whose values span orders of magnitude (max at least 10 × min).",
+    "F.log1p(column) is log(1 + x): safe at zero. Measure F.skewness again on the new column.",
+])
+def check_log_transform(skew_before, log_fits, spend_logged, skew_after, df, columns=("monthly_spend", "age"),
+                        logged="monthly_spend", out="log_monthly_spend"):
+    from pyspark.sql import functions as F
+
+    for name, value in (("skew_before", skew_before), ("log_fits", log_fits)):
+        assert isinstance(value, dict), f'{name} should be a dict keyed by column name, e.g. {{"{columns[0]}": ...}}.'
+    for column in columns:
+        got = skew_before.get(column)
+        assert isinstance(got, (int, float)) and not isinstance(got, bool), f'skew_before["{column}"] should be a number.'
+        assert math.isclose(got, df.select(F.skewness(column)).first()[0], rel_tol=1e-6), \
+            f'skew_before["{column}"] is not the skewness of {column}.'
+        decision = log_fits.get(column)
+        assert isinstance(decision, bool), f'log_fits["{column}"] should be True or False.'
+        if _log_fits(df, column):
+            assert decision, f"{column}: look again at its skewness and at how many times its maximum exceeds its minimum."
+        else:
+            assert not decision, f"{column}: a log would distort a column that is neither strongly skewed nor spread over orders of magnitude."
+    _require_df(spend_logged, "spend_logged")
+    assert out in spend_logged.columns, f"spend_logged lacks the column {out}."
+    wrong = spend_logged.filter(F.abs(F.col(out) - F.log1p(logged)) > 1e-9).count()
+    assert wrong == 0, f"{out} is not log1p({logged}) on every row (F.log1p, not F.log or F.log10)."
+    assert isinstance(skew_after, (int, float)) and not isinstance(skew_after, bool), "skew_after should be a number."
+    assert math.isclose(skew_after, spend_logged.select(F.skewness(out)).first()[0], rel_tol=1e-6), \
+        f"skew_after is not the skewness of {out} in spend_logged."
 
 
 @exercise("02.log_target_rmse", domain="Model Development", objective="3.14", hints=[

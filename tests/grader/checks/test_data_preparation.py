@@ -591,3 +591,143 @@ def test_time_travel_passes_on_version_0(spark, versioned_table):
 def test_time_travel_fails_on_the_current_version(spark, versioned_table):
     assert_check_failed(checks.check_time_travel, spark.table(versioned_table), spark, versioned_table,
                         match="the table as it is now")
+
+
+# ---------------------------------------------------------------------------- 02.impute_distortion
+
+def _spend_filled(df, strategy, out="monthly_spend_filled"):
+    from pyspark.ml.feature import Imputer
+
+    return Imputer(inputCols=["monthly_spend"], outputCols=[out], strategy=strategy).fit(df).transform(df)
+
+
+@pytest.fixture(scope="module")
+def distortion(customers):
+    by_mean, by_median = _spend_filled(customers, "mean"), _spend_filled(customers, "median")
+    median = lambda df, col: df.approxQuantile(col, [0.5], 0.0)[0]  # noqa: E731
+    answer = dict(spend_by_mean=by_mean, spend_by_median=by_median,
+                  median_before=median(customers, "monthly_spend"),
+                  median_after_mean=median(by_mean, "monthly_spend_filled"),
+                  median_after_median=median(by_median, "monthly_spend_filled"), distorting_strategy="mean")
+    return answer
+
+
+def test_impute_distortion_passes_the_solution(distortion, customers):
+    assert_check_passed(checks.check_impute_distortion, **distortion, df=customers)
+
+
+def test_impute_distortion_passes_medians_taken_with_f_median(distortion, customers):
+    from pyspark.sql import functions as F
+
+    med = lambda df, col: df.select(F.median(col)).first()[0]  # noqa: E731
+    answer = {**distortion, "median_before": med(customers, "monthly_spend"),
+              "median_after_mean": med(distortion["spend_by_mean"], "monthly_spend_filled")}
+    assert_check_passed(checks.check_impute_distortion, **answer, df=customers)
+
+
+def test_impute_distortion_fails_when_the_wrong_strategy_is_named(distortion, customers):
+    message = assert_check_failed(checks.check_impute_distortion, **{**distortion, "distorting_strategy": "median"},
+                                  df=customers, match="moved it more")
+    assert_hides(message, distortion["median_before"], distortion["median_after_mean"])
+
+
+def test_impute_distortion_fails_on_swapped_fills(distortion, customers):
+    answer = {**distortion, "spend_by_mean": distortion["spend_by_median"], "spend_by_median": distortion["spend_by_mean"]}
+    assert_check_failed(checks.check_impute_distortion, **answer, df=customers,
+                        match=r"gaps of spend_by_mean are not filled with the column's mean")
+
+
+def test_impute_distortion_fails_when_the_median_before_is_the_mean(distortion, customers):
+    from pyspark.sql import functions as F
+
+    mean = customers.select(F.mean("monthly_spend")).first()[0]
+    assert_check_failed(checks.check_impute_distortion, **{**distortion, "median_before": mean}, df=customers,
+                        match="median_before is not the median of monthly_spend")
+
+
+def test_impute_distortion_fails_when_a_median_after_is_the_one_before(distortion, customers):
+    assert_check_failed(checks.check_impute_distortion,
+                        **{**distortion, "median_after_mean": distortion["median_before"]}, df=customers,
+                        match="median_after_mean is not the median of monthly_spend_filled")
+
+
+def test_impute_distortion_fails_on_a_wrong_output_column(distortion, customers):
+    answer = {**distortion, "spend_by_mean": _spend_filled(customers, "mean", out="spend_mean")}
+    assert_check_failed(checks.check_impute_distortion, **answer, df=customers,
+                        match=r"spend_by_mean lacks the column monthly_spend_filled")
+
+
+def test_impute_distortion_fails_when_the_gaps_are_left(distortion, customers):
+    from pyspark.sql import functions as F
+
+    unfilled = customers.withColumn("monthly_spend_filled", F.col("monthly_spend"))
+    assert_check_failed(checks.check_impute_distortion, **{**distortion, "spend_by_median": unfilled}, df=customers,
+                        match="monthly_spend_filled still has missing values in spend_by_median")
+
+
+def test_impute_distortion_fails_when_present_values_change(distortion, customers):
+    from pyspark.sql import functions as F
+
+    scaled = distortion["spend_by_mean"].withColumn("monthly_spend_filled", F.col("monthly_spend_filled") * 2)
+    assert_check_failed(checks.check_impute_distortion, **{**distortion, "spend_by_mean": scaled}, df=customers,
+                        match="values of monthly_spend that were present must not change")
+
+
+def test_impute_distortion_fails_on_a_word_other_than_mean_or_median(distortion, customers):
+    assert_check_failed(checks.check_impute_distortion, **{**distortion, "distorting_strategy": "Mean"},
+                        df=customers, match='"mean" or "median"')
+
+
+# ---------------------------------------------------------------------------- 02.log_transform_choice
+
+@pytest.fixture(scope="module")
+def log_choice(customers):
+    from pyspark.sql import functions as F
+
+    skew = {c: customers.select(F.skewness(c)).first()[0] for c in ("monthly_spend", "age")}
+    logged = customers.withColumn("log_monthly_spend", F.log1p("monthly_spend"))
+    return dict(skew_before=skew, log_fits={"monthly_spend": True, "age": False}, spend_logged=logged,
+                skew_after=logged.select(F.skewness("log_monthly_spend")).first()[0])
+
+
+def test_log_transform_passes_the_solution(log_choice, customers):
+    assert_check_passed(checks.check_log_transform, **log_choice, df=customers)
+
+
+@pytest.mark.parametrize("fits, match", [
+    ({"monthly_spend": False, "age": False}, "monthly_spend: look again at its skewness"),
+    ({"monthly_spend": True, "age": True}, "age: a log would distort"),
+    ({"monthly_spend": "yes", "age": False}, r'log_fits\["monthly_spend"\] should be True or False'),
+])
+def test_log_transform_fails_on_a_wrong_decision(log_choice, customers, fits, match):
+    assert_check_failed(checks.check_log_transform, **{**log_choice, "log_fits": fits}, df=customers, match=match)
+
+
+def test_log_transform_fails_on_a_wrong_skewness(log_choice, customers):
+    from pyspark.sql import functions as F
+
+    wrong = {**log_choice["skew_before"], "age": customers.select(F.kurtosis("age")).first()[0]}
+    message = assert_check_failed(checks.check_log_transform, **{**log_choice, "skew_before": wrong}, df=customers,
+                                  match=r'skew_before\["age"\] is not the skewness of age')
+    assert_hides(message, log_choice["skew_before"]["age"])
+
+
+def test_log_transform_fails_on_log10(log_choice, customers):
+    from pyspark.sql import functions as F
+
+    logged = customers.withColumn("log_monthly_spend", F.log10("monthly_spend"))
+    assert_check_failed(checks.check_log_transform, **{**log_choice, "spend_logged": logged}, df=customers,
+                        match=r"is not log1p\(monthly_spend\)")
+
+
+def test_log_transform_fails_when_skew_after_is_the_skew_before(log_choice, customers):
+    assert_check_failed(checks.check_log_transform,
+                        **{**log_choice, "skew_after": log_choice["skew_before"]["monthly_spend"]}, df=customers,
+                        match="skew_after is not the skewness of log_monthly_spend")
+
+
+def test_log_transform_fails_without_the_new_column_or_dicts(log_choice, customers):
+    assert_check_failed(checks.check_log_transform, **{**log_choice, "spend_logged": customers}, df=customers,
+                        match="spend_logged lacks the column log_monthly_spend")
+    assert_check_failed(checks.check_log_transform, **{**log_choice, "log_fits": [True, False]}, df=customers,
+                        match="log_fits should be a dict")
