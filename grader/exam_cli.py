@@ -208,7 +208,9 @@ def format_result(result: exam.ExamResult) -> str:
     return "\n".join(lines)
 
 
-def _finish(questions: Sequence, answers: dict[str, str], sitting_id: int | None) -> exam.ExamResult:
+def score_and_record(questions: Sequence, answers: dict[str, str], sitting_id: int | None) -> exam.ExamResult:
+    """Score a sitting and close it in the progress store: the one ending the terminal and the
+    notebook widget share."""
     result = exam.score(questions, answers)
     progress.finish_sitting(
         sitting_id, result.correct, result.total,
@@ -273,7 +275,7 @@ def exam_main(bank: Sequence, *, seed: int | None, minutes: float) -> int:
         say(f"\nPaused with {len(answers)}/{len(questions)} answered and {clock} left: your answers are "
             "saved. Run `python -m grader exam` to resume.")
         return 130
-    say(format_result(_finish(questions, answers, sitting_id)))
+    say(format_result(score_and_record(questions, answers, sitting_id)))
     return 0
 
 
@@ -318,7 +320,7 @@ def drill_main(bank: Sequence, domain: str, *, seed: int | None, count: int, wea
                 say(f"Revisit: {item.notebook} › {item.section}")
     except (KeyboardInterrupt, EOFError):
         say("\nDrill stopped.")
-    result = _finish(asked, answers, sitting_id) if asked else None
+    result = score_and_record(asked, answers, sitting_id) if asked else None
     if result:
         say(f"\nDrill done: {result.correct}/{result.total} right ({result.percent:.0f}%).")
     return 0

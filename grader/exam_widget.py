@@ -17,7 +17,7 @@ import ipywidgets as w
 import mistune
 
 from grader import exam, progress
-from grader.exam_cli import Clock, _finish
+from grader.exam_cli import Clock, score_and_record
 
 CLOCK_SAVE_EVERY = 15
 """Ticks (seconds) between two saves of the exam clock, so a dead kernel loses little time."""
@@ -332,7 +332,7 @@ class ExamWidget:
 
     def _finish(self) -> None:
         self._freeze()
-        self.result = _finish(self.questions, self.answers, self.sitting_id)
+        self.result = score_and_record(self.questions, self.answers, self.sitting_id)
         self.results.children = [w.HTML(score_html(self.result)),
                                  w.Image(value=domain_chart_png(self.result), format="png"),
                                  w.HTML(review_html(self.result))]
@@ -404,7 +404,7 @@ class DrillWidget:
     def finish(self) -> exam.ExamResult | None:
         """Close the drill: score what was checked and save it as a practice sitting."""
         if self.result is None and self.asked:
-            self.result = _finish(self.asked, self.answers, self.sitting_id)
+            self.result = score_and_record(self.asked, self.answers, self.sitting_id)
         for control in (self.check_button, self.next_button, self.finish_button):
             control.disabled = True
         if self.picker:
