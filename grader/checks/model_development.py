@@ -496,3 +496,74 @@ def check_bias_variance(depths, train_scores, val_scores, best_depth, diagnosis)
         else:
             want = "good_fit"
         assert diagnosis[key] == want, f"diagnosis['{key}'] does not match the curve: compare the training and validation scores at that depth."
+
+
+# ---------------------------------------------------------------------------- 3.9 cross-validation, fold by fold
+
+@exercise("03.cv_fold_metrics", domain=DOMAIN, objective="3.9", hints=[
+    "Add a fold number per row (0 … k-1) to the training data and give CrossValidator foldCol='fold', numFolds=k.",
+    "collectSubModels=True keeps every fold's model: cv_model.subModels[fold][grid_point].",
+    "Validate subModels[k][j] on the rows whose fold is k, with cv_model.getEvaluator(); the mean over folds is avgMetrics[j].",
+])
+def check_cv_fold_metrics(cv_fold_model, fold_metrics, folded_train, fold_col="fold"):
+    from pyspark.ml import Pipeline
+    from pyspark.ml.tuning import CrossValidatorModel
+    from pyspark.sql import functions as F
+
+    assert isinstance(cv_fold_model, CrossValidatorModel), "cv_fold_model should be what CrossValidator(...).fit(folded_train) returned."
+    assert isinstance(cv_fold_model.getEstimator(), Pipeline), \
+        "The CrossValidator's estimator should be the whole pipeline, so every fold refits the preprocessing too."
+    assert cv_fold_model.isSet("foldCol") and cv_fold_model.getFoldCol() == fold_col, f"Give CrossValidator foldCol='{fold_col}'."
+    _require_df(folded_train, "folded_train")
+    k = cv_fold_model.getNumFolds()
+    folds = sorted(r[0] for r in folded_train.select(fold_col).distinct().collect())
+    assert folds == list(range(k)), f"The {fold_col} column should number the rows' folds 0 to numFolds - 1."
+    assert cv_fold_model.subModels is not None, "Fit with collectSubModels=True to keep each fold's models."
+    n_maps = len(cv_fold_model.getEstimatorParamMaps())
+    assert isinstance(fold_metrics, (list, tuple)) and len(fold_metrics) == k and \
+        all(isinstance(row, (list, tuple)) and len(row) == n_maps for row in fold_metrics), \
+        "fold_metrics should hold one list per fold, each with one metric per grid point: fold_metrics[fold][grid_point]."
+    evaluator = cv_fold_model.getEvaluator()
+    for fold in range(k):
+        held_out = folded_train.filter(F.col(fold_col) == fold)
+        for point in range(n_maps):
+            got = fold_metrics[fold][point]
+            assert _is_number(got), f"fold_metrics[{fold}][{point}] should be a number."
+            want = evaluator.evaluate(cv_fold_model.subModels[fold][point].transform(held_out))
+            assert _close(got, want), (f"fold_metrics[{fold}][{point}] is not subModels[{fold}][{point}]'s score on the rows "
+                                       f"of fold {fold} (validate on the held-out fold, with the CrossValidator's evaluator).")
+    for point, avg in enumerate(cv_fold_model.avgMetrics):
+        assert _close(sum(row[point] for row in fold_metrics) / k, avg), "The fold metrics should average to avgMetrics."
+
+
+# ---------------------------------------------------------------------------- 3.12 regression metrics
+
+REGRESSION_SCENARIOS = {"large_misses_costly": "rmse", "cost_per_dollar_missed": "mae", "share_of_variance_explained": "r2"}
+
+
+@exercise("03.regression_metrics", domain=DOMAIN, objective="3.12", hints=[
+    "RegressionEvaluator(labelCol='price', predictionCol='prediction', metricName=...) with 'rmse', 'mae' and 'r2'.",
+    "RMSE squares the errors before averaging, so large misses dominate; MAE weighs every dollar alike; R² has no unit.",
+])
+def check_regression_metrics(regression_scores, metric_for, house_predictions, label="price", prediction="prediction"):
+    from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+
+    _require_df(house_predictions, "house_predictions")
+    pdf = house_predictions.select(label, prediction).toPandas()
+    want = {"rmse": math.sqrt(mean_squared_error(pdf[label], pdf[prediction])),
+            "mae": mean_absolute_error(pdf[label], pdf[prediction]), "r2": r2_score(pdf[label], pdf[prediction])}
+    assert isinstance(regression_scores, dict) and set(regression_scores) == set(want), \
+        'regression_scores should be a dict with the keys "rmse", "mae" and "r2".'
+    for name, value in regression_scores.items():
+        assert _is_number(value), f'regression_scores["{name}"] should be a number.'
+    assert not (_close(regression_scores["rmse"], want["mae"]) and _close(regression_scores["mae"], want["rmse"])), \
+        "RMSE and MAE are swapped: RMSE, which squares the errors, is never below MAE."
+    for name in ("rmse", "mae", "r2"):
+        assert _close(regression_scores[name], want[name]), f'regression_scores["{name}"] is not the {name} of house_predictions.'
+    assert isinstance(metric_for, dict) and set(metric_for) == set(REGRESSION_SCENARIOS), \
+        f"metric_for should be a dict with the keys {sorted(REGRESSION_SCENARIOS)}."
+    for scenario, metric in REGRESSION_SCENARIOS.items():
+        choice = str(metric_for[scenario]).lower()
+        assert choice in want, f'metric_for["{scenario}"] should be "rmse", "mae" or "r2".'
+        assert choice == metric, (f"{scenario}: that metric does not fit the scenario; ask how each metric weighs a few "
+                                   "large misses against many small ones, and whether it is in dollars at all.")

@@ -537,3 +537,172 @@ def test_model_count_fails_when_tvs_is_counted_like_cv(cheap_cv, splits):
                                evaluator=cheap_cv.getEvaluator(), trainRatio=0.75, seed=SEED)
     assert_check_failed(checks.check_model_count, three_folds_always, tvs, count_fits(3, 1), EXAM, splits[0],
                         match=r"count_fits\(3, 1\)")
+
+
+# ---------------------------------------------------------------------------- 03.cv_fold_metrics
+
+def _cv_fold_fit(folded, *, estimator=None, fold_col="fold", collect=True):
+    from pyspark.ml.classification import LogisticRegression
+    from pyspark.ml.evaluation import BinaryClassificationEvaluator
+    from pyspark.ml.tuning import CrossValidator, ParamGridBuilder
+
+    lr = LogisticRegression(featuresCol="features", labelCol="churned", maxIter=5)
+    grid = ParamGridBuilder().addGrid(lr.regParam, [0.01, 0.1]).build()
+    cv = CrossValidator(estimator=estimator or churn_pipeline(lr), estimatorParamMaps=grid,
+                        evaluator=BinaryClassificationEvaluator(labelCol="churned"), numFolds=3, collectSubModels=collect)
+    if fold_col:
+        cv = cv.setFoldCol(fold_col)
+    return cv.fit(folded)
+
+
+def _per_fold(model, folded, rows="held_out"):
+    from pyspark.sql import functions as F
+
+    ev = model.getEvaluator()
+    pick = (lambda k: F.col("fold") == k) if rows == "held_out" else (lambda k: F.col("fold") != k)
+    return [[ev.evaluate(m.transform(folded.filter(pick(k)))) for m in model.subModels[k]] for k in range(3)]
+
+
+@pytest.fixture(scope="module")
+def folded(splits):
+    from pyspark.sql import functions as F
+
+    return splits[0].withColumn("fold", (F.rand(SEED) * 3).cast("int")).cache()
+
+
+@pytest.fixture(scope="module")
+def cv_fold_model(folded):
+    return _cv_fold_fit(folded)
+
+
+@pytest.mark.spark
+def test_cv_fold_metrics_passes_the_solution(cv_fold_model, folded):
+    assert_check_passed(checks.check_cv_fold_metrics, cv_fold_model, _per_fold(cv_fold_model, folded), folded)
+
+
+@pytest.mark.spark
+def test_cv_fold_metrics_fails_on_scores_on_the_training_folds(cv_fold_model, folded):
+    message = assert_check_failed(checks.check_cv_fold_metrics, cv_fold_model, _per_fold(cv_fold_model, folded, rows="train"),
+                                  folded, match=r"fold_metrics\[0\]\[0\] is not subModels\[0\]\[0\]'s score on the rows of fold 0")
+    assert_hides(message, _per_fold(cv_fold_model, folded)[0][0])
+
+
+@pytest.mark.spark
+def test_cv_fold_metrics_fails_on_avg_metrics_repeated_per_fold(cv_fold_model, folded):
+    assert_check_failed(checks.check_cv_fold_metrics, cv_fold_model, [list(cv_fold_model.avgMetrics)] * 3, folded,
+                        match=r"fold_metrics\[0\]\[0\] is not")
+
+
+@pytest.mark.spark
+def test_cv_fold_metrics_fails_on_a_transposed_table(cv_fold_model, folded):
+    transposed = [list(col) for col in zip(*_per_fold(cv_fold_model, folded))]
+    assert_check_failed(checks.check_cv_fold_metrics, cv_fold_model, transposed, folded, match=r"fold_metrics\[fold\]\[grid_point\]")
+
+
+@pytest.mark.spark
+def test_cv_fold_metrics_fails_without_the_fold_column(splits):
+    from pyspark.ml.evaluation import BinaryClassificationEvaluator
+    from pyspark.ml.tuning import CrossValidator, ParamGridBuilder
+
+    lr = churn_pipeline().getStages()[-1]
+    model = CrossValidator(estimator=churn_pipeline(lr), estimatorParamMaps=ParamGridBuilder().addGrid(lr.regParam, [0.1]).build(),
+                           evaluator=BinaryClassificationEvaluator(labelCol="churned"), numFolds=2).fit(splits[0].limit(200))
+    assert_check_failed(checks.check_cv_fold_metrics, model, [[0.5], [0.5]], splits[0], match="foldCol='fold'")
+
+
+@pytest.mark.spark
+def test_cv_fold_metrics_fails_without_sub_models(folded):
+    model = _cv_fold_fit(folded, collect=False)
+    assert_check_failed(checks.check_cv_fold_metrics, model, [[0.5, 0.5]] * 3, folded, match="collectSubModels=True")
+
+
+@pytest.mark.spark
+def test_cv_fold_metrics_fails_when_the_estimator_is_only_the_classifier(folded, churn_model):
+    from pyspark.ml.classification import LogisticRegression
+
+    prepared = churn_model.transform(folded).select("features", "churned", "fold")
+    model = _cv_fold_fit(prepared, estimator=LogisticRegression(featuresCol="features", labelCol="churned", maxIter=5))
+    assert_check_failed(checks.check_cv_fold_metrics, model, [[0.5, 0.5]] * 3, prepared, match="estimator should be the whole pipeline")
+
+
+@pytest.mark.spark
+def test_cv_fold_metrics_fails_on_fold_numbers_out_of_range(cv_fold_model, folded):
+    from pyspark.sql import functions as F
+
+    shifted = folded.withColumn("fold", F.col("fold") + 1)
+    assert_check_failed(checks.check_cv_fold_metrics, cv_fold_model, _per_fold(cv_fold_model, folded), shifted,
+                        match="number the rows' folds 0 to numFolds - 1")
+
+
+# ---------------------------------------------------------------------------- 03.regression_metrics
+
+RIGHT_SCENARIOS = {"large_misses_costly": "rmse", "cost_per_dollar_missed": "mae", "share_of_variance_explained": "r2"}
+
+
+@pytest.fixture(scope="module")
+def house_predictions(spark):
+    from localbricks.data import dataset_path
+    from sklearn.linear_model import LinearRegression
+    from sklearn.model_selection import train_test_split
+
+    houses = pd.read_csv(dataset_path("house_prices.csv", scale=0.2))
+    X = pd.get_dummies(houses[["sqft", "bedrooms", "bathrooms", "distance_to_center_km", "has_garage", "neighborhood"]],
+                       columns=["neighborhood"], dtype=float)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, houses["price"], test_size=0.25, random_state=SEED)
+    model = LinearRegression().fit(X_tr, np.log(y_tr))
+    return spark.createDataFrame(pd.DataFrame({"price": y_te.astype(float).to_numpy(), "prediction": np.exp(model.predict(X_te))}))
+
+
+def _spark_scores(predictions):
+    from pyspark.ml.evaluation import RegressionEvaluator
+
+    return {m: RegressionEvaluator(labelCol="price", predictionCol="prediction", metricName=m).evaluate(predictions)
+            for m in ("rmse", "mae", "r2")}
+
+
+@pytest.mark.spark
+def test_regression_metrics_passes_the_solution(house_predictions):
+    assert_check_passed(checks.check_regression_metrics, _spark_scores(house_predictions), RIGHT_SCENARIOS, house_predictions)
+
+
+@pytest.mark.spark
+def test_regression_metrics_fails_on_swapped_rmse_and_mae(house_predictions):
+    s = _spark_scores(house_predictions)
+    assert_check_failed(checks.check_regression_metrics, {**s, "rmse": s["mae"], "mae": s["rmse"]}, RIGHT_SCENARIOS,
+                        house_predictions, match="RMSE and MAE are swapped")
+
+
+@pytest.mark.spark
+def test_regression_metrics_fails_on_mse_for_rmse(house_predictions):
+    s = _spark_scores(house_predictions)
+    message = assert_check_failed(checks.check_regression_metrics, {**s, "rmse": s["rmse"] ** 2}, RIGHT_SCENARIOS,
+                                  house_predictions, match=r'regression_scores\["rmse"\] is not the rmse')
+    assert_hides(message, s["rmse"])
+
+
+@pytest.mark.spark
+def test_regression_metrics_fails_on_r2_of_another_frame(house_predictions):
+    from pyspark.sql import functions as F
+
+    s = _spark_scores(house_predictions)
+    other = _spark_scores(house_predictions.withColumn("prediction", F.col("prediction") * 1.2))
+    assert_check_failed(checks.check_regression_metrics, {**s, "r2": other["r2"]}, RIGHT_SCENARIOS, house_predictions,
+                        match=r'regression_scores\["r2"\] is not the r2')
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("scenario, wrong", [("large_misses_costly", "mae"), ("cost_per_dollar_missed", "rmse"),
+                                             ("share_of_variance_explained", "rmse")])
+def test_regression_metrics_fails_on_a_wrong_scenario_pick(house_predictions, scenario, wrong):
+    message = assert_check_failed(checks.check_regression_metrics, _spark_scores(house_predictions),
+                                  {**RIGHT_SCENARIOS, scenario: wrong}, house_predictions, match=f"{scenario}: that metric does not fit")
+    assert RIGHT_SCENARIOS[scenario] not in message.lower()
+
+
+@pytest.mark.spark
+def test_regression_metrics_fails_on_missing_keys_and_words(house_predictions):
+    s = _spark_scores(house_predictions)
+    assert_check_failed(checks.check_regression_metrics, {"rmse": s["rmse"]}, RIGHT_SCENARIOS, house_predictions,
+                        match='keys "rmse", "mae" and "r2"')
+    assert_check_failed(checks.check_regression_metrics, s, {**RIGHT_SCENARIOS, "large_misses_costly": "mse"},
+                        house_predictions, match=r'should be "rmse", "mae" or "r2"')
