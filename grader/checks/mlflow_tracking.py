@@ -37,6 +37,24 @@ def check_mlops_components(mlops_answers):
     check_quiz("01.mlops_components", mlops_answers, variable="mlops_answers")
 
 
+@exercise("01.ml_runtimes", domain=DOMAIN, objective="1.2", hints=[
+    "An ML runtime is the standard runtime plus ML libraries tested together, GPU variants included.",
+    "It changes what is installed and configured (MLflow tracking included), not what your code does on its own.",
+])
+def check_ml_runtimes(runtime_answers):
+    """Graded from the question bank: the items of quiz("01.ml_runtimes") and their keys."""
+    check_quiz("01.ml_runtimes", runtime_answers, variable="runtime_answers")
+
+
+@exercise("01.mlflow_ui", domain=DOMAIN, objective="1.13", hints=[
+    "A run's page has its parameters, metrics (with step history as charts), artifacts, tags, source and model.",
+    "Several runs at once: select them in the experiment's list and compare.",
+])
+def check_mlflow_ui(ui_answers):
+    """Graded from the question bank: the items of quiz("01.mlflow_ui") and their keys."""
+    check_quiz("01.mlflow_ui", ui_answers, variable="ui_answers")
+
+
 @exercise("01.manual_logging", domain=DOMAIN, objective="1.12", hints=[
     "Inside `with mlflow.start_run() as run:` call mlflow.log_param / log_params, log_metric (with step=… for a history) and log_artifact.",
     "For the history, log the same metric name once per step: mlflow.log_metric('val_loss', value, step=i).",

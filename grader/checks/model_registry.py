@@ -134,6 +134,15 @@ def check_promotion(model_name, X_val, y_val):
     assert scores[champion] >= scores[best] - 1e-12, "The champion alias is not on the version with the best validation F1."
 
 
+@exercise("06.uc_registry_benefits", domain=DOMAIN, objective="1.15", hints=[
+    "Unity Catalog's registry lives in the metastore, not in one workspace.",
+    "Think of what Unity Catalog does for every securable: grants, and lineage between tables, models and endpoints.",
+])
+def check_uc_registry_benefits(registry_answers):
+    """Graded from the question bank: the items of quiz("06.uc_registry_benefits") and their keys."""
+    check_quiz("06.uc_registry_benefits", registry_answers, variable="registry_answers")
+
+
 @exercise("06.promote_code_or_model", domain=DOMAIN, objective="1.16", hints=[
     "Promote the model when the same trained artifact can serve in every environment (same data everywhere).",
     "Promote the code when production must retrain on its own data (regulation, live data, data only prod can see).",

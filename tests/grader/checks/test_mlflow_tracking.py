@@ -160,3 +160,11 @@ def test_automl_run(mlflow_env, churn_small):
     assert_check_passed(checks.check_glass_box, best, right)
     other = "RandomForestClassifier" if best != "RandomForestClassifier" else "LogisticRegression"
     assert_check_failed(checks.check_glass_box, other, right, match="not the estimator")
+
+
+def test_ml_runtimes():
+    assert_quiz_graded_from_bank(checks.check_ml_runtimes, "01.ml_runtimes")
+
+
+def test_mlflow_ui():
+    assert_quiz_graded_from_bank(checks.check_mlflow_ui, "01.mlflow_ui")

@@ -111,3 +111,7 @@ def test_promotion(registered, uc, data):
 
 def test_promote_code_or_model():
     assert_quiz_graded_from_bank(checks.check_promote_code_or_model, "06.promote_code_or_model")
+
+
+def test_uc_registry_benefits():
+    assert_quiz_graded_from_bank(checks.check_uc_registry_benefits, "06.uc_registry_benefits")
