@@ -1,4 +1,4 @@
-"""``python -m grader``: release, run, autograde, progress, exam, hint, clean.
+"""``python -m grader``: release, run, autograde, report, feedback, progress, exam, hint, clean.
 
 Every subcommand is a thin layer over one module. Mistakes a user can fix (an unknown notebook
 or exercise, a missing folder) end with one ``grader: error: …`` line and exit code 2, like
@@ -71,6 +71,34 @@ def _autograde(args) -> int:
     for r in rows:
         print(f"{r.student:<{width}}  {r.notebook}  {r.score:g}/{r.max_score:g}  {r.status}  {r.detail}".rstrip())
     print(f"gradebook: {out} (per test cell: {cells})")
+    return 0
+
+
+def _load_gradebook(path: Path):
+    from grader import report
+
+    try:
+        return report.load(path)
+    except report.GradebookError as err:
+        raise UsageError(str(err)) from None
+
+
+def _report(args) -> int:
+    from grader import report
+
+    rows = _load_gradebook(args.gradebook)
+    out = args.out or args.gradebook.with_name(f"{args.gradebook.stem}_report.html")
+    print(f"wrote {report.write_report(rows, out)}")
+    return 0
+
+
+def _feedback(args) -> int:
+    from grader import feedback
+
+    rows = _load_gradebook(args.gradebook)
+    out = args.out or args.gradebook.with_name(f"{args.gradebook.stem}_feedback")
+    paths = feedback.write_feedback(rows, out)
+    print(f"wrote {len(paths)} feedback page(s) to {out}")
     return 0
 
 
@@ -165,7 +193,7 @@ def _clean(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m grader", description="Course tools: release, run, autograde, progress, exam, hint, clean.")
+    parser = argparse.ArgumentParser(prog="python -m grader", description="Course tools: release, run, autograde, report, feedback, progress, exam, hint, clean.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("release", help="generate notebooks/ from solutions/")
@@ -197,6 +225,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", type=Path, help="keep the nbgrader course and logs here")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_autograde)
+
+    p = sub.add_parser("report", help="one HTML page with charts from an autograde gradebook")
+    p.add_argument("gradebook", type=Path, metavar="GRADEBOOK", help="the CSV autograde wrote (its _cells.csv beside it)")
+    p.add_argument("--out", type=Path, metavar="FILE", help="default: <gradebook stem>_report.html beside it")
+    p.set_defaults(func=_report)
+
+    p = sub.add_parser("feedback", help="one HTML feedback page per student from an autograde gradebook")
+    p.add_argument("gradebook", type=Path, metavar="GRADEBOOK", help="the CSV autograde wrote (its _cells.csv beside it)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="default: <gradebook stem>_feedback/ beside it")
+    p.set_defaults(func=_feedback)
 
     p = sub.add_parser("progress", help="your standing by module and exam domain, exam scores, readiness")
     p.add_argument("--reset", metavar="MODULE", help="forget one module's attempts and hints (02 or 02_topic)")
