@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
+from browser_support import colour_pixels, screenshot
 from grader import exam_report, progress
 from grader.exam_readiness import Standing
 from grader.exercise import DOMAINS
@@ -51,32 +49,10 @@ def test_page_without_exams_says_so_instead_of_an_empty_chart():
     assert "None yet: <code>python -m grader exam</code>" in html
 
 
-def _browser() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if not found:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (apt-get install -y chromium)")
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
-    return found
-
-
-def screenshot(html_file: Path, png: Path) -> None:
-    subprocess.run([_browser(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                    f"--user-data-dir={png.parent / 'chromium-profile'}", "--window-size=1000,2600",
-                    f"--screenshot={png}", html_file.as_uri()],
-                   check=True, capture_output=True, timeout=180)
-
-
 def chart_pixels(png: Path) -> dict[str, int]:
     """How many pixels of each chart colour the screenshot holds (the tables use none of them)."""
-    import numpy as np
-    from PIL import Image
-
-    pixels = np.asarray(Image.open(png).convert("RGB"), dtype=int)
-    colours = {"exercises": exam_report.EXERCISE_COLOUR, "exams": exam_report.EXAM_COLOUR,
-               "estimate": exam_report.ESTIMATE_COLOUR}
-    return {name: int((abs(pixels - [int(c[i:i + 2], 16) for i in (1, 3, 5)]) <= 12).all(axis=-1).sum())
-            for name, c in colours.items()}
+    return colour_pixels(png, {"exercises": exam_report.EXERCISE_COLOUR, "exams": exam_report.EXAM_COLOUR,
+                               "estimate": exam_report.ESTIMATE_COLOUR})
 
 
 def test_headless_chromium_renders_the_charts(tmp_path, workspace):
