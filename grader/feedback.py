@@ -19,7 +19,7 @@ from grader.exercise import DOMAINS
 from grader.gradebook import Row
 from grader.report import NO_DOMAIN, environment, exercise_label, fmt_points, inline_svg, new_figure, plain
 
-EARNED_COLOUR, AVAILABLE_COLOUR = "#2ca02c", "#d9d9d9"
+EARNED_COLOUR, AVAILABLE_COLOUR = "#2ca02c", "#aec7e8"
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 
