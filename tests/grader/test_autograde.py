@@ -1,5 +1,6 @@
-"""Bulk autograding with nbgrader: the key scores full, the untouched release scores 0, and every
-bad submission (tampered, invalid, looping, crashing, hung) gets its own row and status."""
+"""Bulk autograding: the key scores full, the untouched release scores 0, and every bad submission
+(tampered, malformed, looping, crashing, hung) gets exactly one row and its status.
+The hostile corpus built from the course's own notebooks is in test_integrity.py."""
 from __future__ import annotations
 
 import copy
@@ -9,7 +10,7 @@ import psutil
 import pytest
 
 from nbfactory import graded_notebook, save
-from grader import autograde, gradebook, notebooks, release
+from grader import autograde, gradebook, notebooks, release, restore
 from grader.autograde import Limits
 from grader.cli import main
 
@@ -67,63 +68,76 @@ def graded(course, student_copy, tmp_path_factory):
 def test_answer_key_scores_full_and_untouched_release_scores_zero(graded):
     alice, bob = graded["alice"], graded["bob"]
     assert (alice.score, alice.max_score, alice.status, alice.detail) == (3, 3, "graded", "")
-    assert alice.cells == {"test_square_visible": (1, 1), "test_square_hidden": (2, 2)}
+    assert {g: (c.score, c.max_score, c.outcome) for g, c in alice.cells.items()} == {
+        "test_square_visible": (1, 1, "passed"), "test_square_hidden": (2, 2, "passed")}
     assert (bob.score, bob.max_score, bob.status) == (0, 3, "graded")
 
 
 def test_deleted_test_cell_is_restored_and_reported(graded):
     carol = graded["carol"]
-    assert (carol.score, carol.status) == (3, "graded")  # hidden test restored, and it passes
-    assert carol.detail == "tampering: deleted locked cell(s) test_square_hidden (restored by nbgrader)"
+    assert (carol.score, carol.status) == (3, "tampered")  # hidden test restored, and it passes
+    assert carol.detail == "deleted locked cell(s) test_square_hidden (restored from the answer key)"
 
 
 def test_tampering_gains_nothing(graded):
     mallory = graded["mallory"]
-    assert (mallory.score, mallory.status) == (0, "graded")
+    assert (mallory.score, mallory.status) == (0, "tampered")
     assert "deleted locked cell(s) test_square_hidden" in mallory.detail
     assert "edited locked cell(s) test_square_visible" in mallory.detail
 
 
 def test_invalid_json(graded):
     dave = graded["dave"]
-    assert (dave.score, dave.max_score, dave.status) == (0, 3, "invalid")
+    assert (dave.score, dave.max_score, dave.status) == (0, 3, "malformed")
     assert dave.detail.startswith("not a valid notebook")
 
 
 def test_infinite_loop_hits_the_cell_timeout(graded):
     eve = graded["eve"]
-    assert (eve.score, eve.status) == (0, "timeout")
-    assert eve.detail.startswith("2 cell(s) interrupted after 3 s")
+    assert (eve.score, eve.status) == (0, "timed out")
+    assert eve.detail == "a cell ran past 3 s"
+    assert {c.outcome for c in eve.cells.values()} == {"timed out"}  # each test cell calls the loop
 
 
-def test_crash_is_an_error(graded):
+def test_crash_is_a_dead_kernel(graded):
     frank = graded["frank"]
-    assert (frank.score, frank.status) == (0, "error")
-    assert "DeadKernelError" in frank.detail
+    assert (frank.score, frank.status) == (0, "kernel died")
+    assert {c.outcome for c in frank.cells.values()} == {"not run"}
+
+
+def _kernels_left():
+    return [p for p in psutil.Process().children(recursive=True)
+            if "ipykernel" in " ".join(p.cmdline()) or p.name() == "bwrap"]
 
 
 def test_hung_submission_is_killed_with_its_kernel(course, student_copy, tmp_path):
-    hung = ("import os, signal\n"
-            "open('../kernel.pid', 'w').write(str(os.getpid()))\n"
-            "signal.signal(signal.SIGINT, signal.SIG_IGN)  # deaf to nbgrader's interrupt\n"
+    hung = ("import signal\n"
+            "signal.signal(signal.SIGINT, signal.SIG_IGN)  # deaf to the grader's interrupt\n"
             "while True:\n    pass")
     subs = tmp_path / "subs"
     save(with_solution(student_copy, hung), subs / "gina" / f"{STEM}.ipynb")
     save(student_copy, subs / "zed" / "09_unknown.ipynb")
     rows = autograde.autograde(subs, course / "solutions", repo_root=course, progress_bar=False,
-                               limits=Limits(cell_timeout=600, submission_timeout=40), workdir=tmp_path / "work")
+                               limits=Limits(cell_timeout=600, submission_timeout=20), workdir=tmp_path / "work")
     by_key = {(r.student, r.notebook): r for r in rows}
     gina = by_key["gina", STEM]
-    assert (gina.score, gina.status) == (0, "timeout")
-    assert gina.detail == "killed after 40 s (limit for one submission)"
-    pid_file = tmp_path / "work" / "jobs" / "gina" / STEM / "autograded" / "gina" / "kernel.pid"
-    # 40 s, not less: on a loaded 2-core machine nbgrader and the kernel can take many seconds to
-    # start, and the kernel must have written its pid before the kill for this test to prove anything
-    pid = int(pid_file.read_text())
-    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    assert (by_key["zed", STEM].status, by_key["zed", STEM].detail) == ("invalid", "not submitted")
-    assert by_key["zed", "09_unknown"].status == "invalid"
+    # the screen would refuse `import signal`: this row proves the time limit, so the cell is trusted here
+    assert (gina.score, gina.status) == (0, "tampered") and "imports signal" in gina.detail
+    assert (by_key["zed", STEM].status, by_key["zed", STEM].detail) == ("missing", "not submitted")
+    assert by_key["zed", "09_unknown"].status == "missing"
     assert ("gina", "09_unknown") not in by_key  # unknown notebooks only for those who sent one
+
+
+def test_submission_time_limit_kills_the_kernel_and_all_it_started(course, student_copy, tmp_path):
+    spin = "import time\nwhile True:\n    try:\n        time.sleep(100)\n    except KeyboardInterrupt:\n        pass"
+    subs = tmp_path / "subs"
+    save(with_solution(student_copy, spin), subs / "gina" / f"{STEM}.ipynb")
+    rows = autograde.autograde(subs, course / "solutions", repo_root=course, progress_bar=False,
+                               limits=Limits(cell_timeout=600, submission_timeout=20))
+    (gina,) = rows
+    assert (gina.score, gina.status) == (0, "timed out")
+    assert gina.detail == "killed after 20 s (limit for one submission)"
+    assert _kernels_left() == []
 
 
 def test_export_csv(graded, tmp_path):
@@ -135,8 +149,8 @@ def test_export_csv(graded, tmp_path):
     assert {r["student"]: (r["score"], r["max_score"], r["status"]) for r in table}["alice"] == ("3", "3", "graded")
     cells_path = gradebook.export_cells(rows, tmp_path / "cells.csv")
     cells = cells_path.read_text().splitlines()
-    assert cells[0] == "student,notebook,grade_id,score,max_score"
-    assert "alice,01_squares,test_square_hidden,2,2" in cells
+    assert cells[0] == "student,notebook,grade_id,exercise,domain,score,max_score,outcome,message"
+    assert "alice,01_squares,test_square_hidden,,,2,2,passed," in cells
     assert gradebook.read(out, cells_path) == rows  # round trip, details and cell scores included
     assert {r.status for r in rows} <= set(gradebook.STATUSES)
 
@@ -147,7 +161,7 @@ def test_cli_autograde_writes_gradebook(course, tmp_path, capsys):
     (subs / "dave" / f"{STEM}.ipynb").write_text("not json")
     out = tmp_path / "book.csv"
     assert main(["autograde", str(subs), "--source", str(course / "solutions"), "--out", str(out), "-q"]) == 0
-    assert "dave,01_squares,0,3,invalid," in out.read_text()
+    assert "dave,01_squares,0,3,malformed," in out.read_text()
     assert (tmp_path / "book_cells.csv").exists()
     assert main(["autograde", str(tmp_path / "missing"), "-q"]) == 2
     assert "grader: error: no submissions folder" in capsys.readouterr().err
@@ -155,16 +169,9 @@ def test_cli_autograde_writes_gradebook(course, tmp_path, capsys):
 
 def test_tampering_detects_edits_against_release_and_source(course, student_copy):
     source = notebooks.read(course / "solutions" / f"{STEM}.ipynb")
-    assert autograde.tampering(student_copy, student_copy, source) == ""
-    assert autograde.tampering(source, student_copy, source) == ""  # the key is not tampering
+    assert restore.tampering(student_copy, student_copy, source) == ""
+    assert restore.tampering(source, student_copy, source) == ""  # the key is not tampering
     edited = copy.deepcopy(student_copy)
     edited.cells[4].source += "\nassert True"
-    assert autograde.tampering(edited, student_copy, source) == (
-        "tampering: edited locked cell(s) test_square_hidden (restored by nbgrader)")
-
-
-def test_error_detail_picks_the_exception_line():
-    log = ("[AutogradeApp | ERROR] There was an error\n  Traceback (most recent call last):\n"
-           "  nbclient.exceptions.DeadKernelError: Kernel died\n"
-           "nbgrader.converters.base.NbGraderException: Please see the above traceback\n")
-    assert autograde._error_detail(log) == "nbclient.exceptions.DeadKernelError: Kernel died"
+    assert restore.tampering(edited, student_copy, source) == (
+        "edited locked cell(s) test_square_hidden (restored from the answer key)")

@@ -75,7 +75,7 @@ def test_every_cell_of_the_solution_runs_without_error(gradebook, autograde_dir,
     """Points alone would miss a failing lesson cell: nbgrader keeps executing past errors."""
     import nbformat
 
-    executed = autograde_dir / "work" / "jobs" / "answer_key" / path.stem / "autograded" / "answer_key" / path.stem / path.name
+    executed = autograde_dir / "work" / "executed" / "answer_key" / path.name
     nb = nbformat.read(executed, as_version=4)
     assert sum(1 for c in nb.cells if c.cell_type == "code" and c.get("execution_count")) > 0, "nothing was executed"
     assert not _errors(nb), f"{path.stem} raised while running under nbgrader: {_errors(nb)}"
@@ -86,5 +86,5 @@ def test_an_untouched_copy_does_raise(gradebook, autograde_dir):
     import nbformat
 
     path = SOLUTIONS[0]
-    executed = autograde_dir / "work" / "jobs" / "untouched" / path.stem / "autograded" / "untouched" / path.stem / path.name
+    executed = autograde_dir / "work" / "executed" / "untouched" / path.name
     assert _errors(nbformat.read(executed, as_version=4))
