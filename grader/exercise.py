@@ -9,7 +9,9 @@ A check is a plain function whose body states what must be true with
   ``hint(...)`` — never the check's source line or any value the check was given — and records
   a fail;
 * records any other exception as an error and lets it through unchanged (a bug in the learner's
-  code, or in the check, must show its real traceback).
+  code, or in the check, must show its real traceback);
+* hands the check its arguments through :func:`plain`, so an object of the learner's own class
+  that claims to equal anything cannot pass it.
 
 Expected values are computed inside the check when it runs, never at import.
 """
@@ -45,6 +47,51 @@ def stderr_to_stdout():
     finally:
         for handler in moved:
             handler.setStream(target)
+
+
+_PLAIN_TYPES = (type(None), bool, int, float, complex, str, bytes)
+# The base-class copy that ignores a subclass's overrides, per built-in type.
+_BASE_COPY = {str: str.__str__, int: int.__int__, float: float.__float__, bytes: bytes.__bytes__,
+              list: list.copy, dict: dict.copy, set: set.copy, frozenset: frozenset.copy,
+              tuple: lambda t: tuple.__getitem__(t, slice(None))}
+# Methods through which an object could answer a check's comparison whatever its value.
+_ANSWERING = frozenset({
+    "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__bool__", "__len__", "__hash__",
+    "__float__", "__int__", "__index__", "__abs__", "__round__", "__sub__", "__rsub__", "__add__",
+    "__radd__", "__contains__", "__getattr__", "__getattribute__", "__iter__", "__getitem__",
+    "__instancecheck__", "__subclasscheck__", "__array__", "__array_ufunc__",
+})
+NOT_PLAIN = ("The check was given an object of a class defined in the notebook that decides for itself "
+             "how it compares; pass the plain value the exercise asks for (a number, string, list, dict, "
+             "DataFrame, model…).")
+
+
+def plain(value, _depth: int = 0):
+    """``value`` with the learner's own classes taken out of the comparison.
+
+    Built-in values and library objects pass unchanged, containers are walked. An instance of a
+    subclass of a built-in type that the notebook defined becomes the plain built-in value it
+    holds (its overrides are ignored); an instance of any other class the notebook defined that
+    overrides comparison, truth, length or arithmetic is refused. So ``__eq__`` returning
+    ``True`` for everything, a huge ``__len__`` or a truthy stand-in never passes a check.
+    """
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return value
+    if _depth > 50:
+        raise AssertionError("The value given to the check is nested too deeply to compare.")
+    if kind in (list, tuple, set, frozenset):
+        return kind(plain(v, _depth + 1) for v in value)
+    if kind is dict:
+        return {plain(k, _depth + 1): plain(v, _depth + 1) for k, v in value.items()}
+    if kind.__module__ != "__main__":
+        return value
+    base = next((b for b in kind.__mro__ if b in _BASE_COPY), None)
+    if base is not None:
+        return plain(_BASE_COPY[base](value), _depth + 1)
+    if any(name in vars(cls) for cls in kind.__mro__ if cls.__module__ == "__main__" for name in _ANSWERING):
+        raise AssertionError(NOT_PLAIN)
+    return value
 
 
 DOMAINS = (
@@ -127,7 +174,7 @@ def exercise(exercise_id: str, *, domain: str, objective: str = "", hints=()) ->
 
             try:
                 with stderr_to_stdout():
-                    check(*args, **kwargs)
+                    check(*plain(args), **plain(kwargs))
             except AssertionError as err:
                 message = (str(err).strip() or DEFAULT_MESSAGE) + hint_pointer(ex.id)
                 progress.record_attempt(ex.id, "fail", message)

@@ -5,7 +5,8 @@ A check runs in the same Python process as the learner's code, so code that rewr
 grader functions, objects that answer ``True`` to every comparison) could make a check pass
 without solving anything. No exercise needs any of that. Every code cell the learner wrote or
 changed is parsed (IPython syntax first turned into Python by IPython's own transformer) and
-searched for those constructs; the cells the course wrote, unchanged, are trusted. A finding
+searched for those constructs; the course's own cells and statements, unchanged, are trusted (a
+learner who adds a line to a lesson cell has only that line screened). A finding
 gives the submission status ``tampered`` and 0 points, with the cell and construct named, and it
 is not executed.
 
@@ -16,8 +17,10 @@ it catches and a lesson cell it lets through.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 MODULES = frozenset({
     "builtins", "gc", "ctypes", "inspect", "importlib", "IPython", "ipykernel", "traitlets", "jupyter_client",
@@ -118,6 +121,8 @@ class _Visitor(ast.NodeVisitor):
         allowed = GRADER_ALLOWED.get(name)
         if top in MODULES and not (allowed and names and set(names) <= allowed):
             self.refuse(node, f"imports {name}")
+        elif top and not _installed(top):
+            self.refuse(node, f"imports {top}, which is not installed (a module the notebook wrote itself?)")
 
     def visit_Import(self, node):
         for alias in node.names:
@@ -188,6 +193,24 @@ class _Visitor(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+@functools.lru_cache(maxsize=None)
+def _installed(top: str) -> bool:
+    """Whether ``top`` is a module of this environment (not one a notebook could have written to its folder)."""
+    import importlib.util
+    import sys
+
+    if top in sys.builtin_module_names or top in sys.stdlib_module_names:
+        return True
+    saved = sys.path[:]
+    sys.path[:] = [p for p in sys.path if p not in ("", ".") and Path(p).resolve() != Path.cwd().resolve()]
+    try:
+        return importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):
+        return False
+    finally:
+        sys.path[:] = saved
+
+
 def _root(node):
     while isinstance(node, (ast.Attribute, ast.Subscript)):
         node = node.value
@@ -229,6 +252,7 @@ def screen(nb, trusted_sources=frozenset()) -> list[Finding]:
     """
     code = [(i, c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     aliases = imported_names(s for _, s in code) | COURSE_NAMES
+    known = _statements(tuple(sorted(trusted_sources)))
     found = []
     for index, source in code:
         if source in trusted_sources or not source.strip():
@@ -245,6 +269,20 @@ def screen(nb, trusted_sources=frozenset()) -> list[Finding]:
         except SyntaxError:
             continue  # a syntax error runs as one, and scores nothing
         visitor = _Visitor(index, aliases)
-        visitor.visit(tree)
+        for statement in tree.body:  # a lesson cell the learner added a line to: only that line is screened
+            if ast.dump(statement) not in known:
+                visitor.visit(statement)
         found.extend(visitor.found)
     return found
+
+
+@functools.lru_cache(maxsize=64)
+def _statements(sources: tuple) -> frozenset:
+    """The top-level statements of the course's own cells, as syntax-tree dumps."""
+    known = set()
+    for source in sources:
+        try:
+            known.update(ast.dump(s) for s in ast.parse(_python_of(source)[0]).body)
+        except SyntaxError:
+            continue
+    return frozenset(known)

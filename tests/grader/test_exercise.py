@@ -121,3 +121,42 @@ def test_what_a_check_writes_to_stderr_goes_to_stdout():
     for line in ("a library warning", "a library log line", "a plain stderr write"):
         assert line in done.stdout and line not in done.stderr
     assert done.stderr == "after the check\n"  # the handler is given its stream back
+
+
+def _learner_classes():
+    """Classes as a notebook defines them (their module is __main__)."""
+    ns = {"__name__": "__main__"}
+    exec(  # noqa: S102 - the test builds the hostile objects a notebook could
+        "class Always:\n    def __eq__(self, other): return True\n    __hash__ = object.__hash__\n"
+        "class Huge(list):\n    def __len__(self): return 10**9\n"
+        "class Letter(str):\n    def __eq__(self, other): return True\n    __hash__ = str.__hash__\n"
+        "class Model:\n    def predict(self, x): return x\n", ns)
+    return ns
+
+
+def test_plain_refuses_objects_that_answer_any_comparison():
+    from grader.exercise import NOT_PLAIN, plain
+
+    ns = _learner_classes()
+    with pytest.raises(AssertionError, match="decides for itself how it compares"):
+        plain({"answer": [ns["Always"]()]})
+    assert plain(ns["Letter"]("B")) == "B" and type(plain(ns["Letter"]("B"))) is str
+    assert plain(ns["Letter"]("B")) != "C"
+    assert len(plain(ns["Huge"]([1, 2]))) == 2
+    model = ns["Model"]()
+    assert plain(model) is model  # a learner's class that claims nothing passes as it is
+    assert NOT_PLAIN
+
+
+def test_a_check_never_sees_the_learners_stand_in(tmp_path):
+    from grader.exercise import exercise
+    from grader.testing import assert_check_failed, isolated_registry
+
+    ns = _learner_classes()
+    with isolated_registry():
+        @exercise("99.equal_plain", domain="Data Processing")
+        def check(answer):
+            assert answer == "B", "The answer is not B."
+
+        assert_check_failed(check, ns["Always"](), match="decides for itself")
+        assert_check_failed(check, ns["Letter"]("A"), match="The answer is not B")
