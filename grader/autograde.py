@@ -163,7 +163,7 @@ def grade_one(key: Key, student: str, submission: Path, base: Path, repo_root: P
         sandbox.remove()
     if keep:
         (base / "executed" / student).mkdir(parents=True, exist_ok=True)
-        notebooks.write(nb, base / "executed" / student / f"{key.stem}.ipynb")
+        notebooks.write(_without_hidden_tests(nb, key), base / "executed" / student / f"{key.stem}.ipynb")
     cells = _cells(key, nb, record)
     score = sum(c.score for c in cells.values())
     notes = [note for note in (record.timed_out, tampered) if note]
@@ -176,6 +176,15 @@ def grade_one(key: Key, student: str, submission: Path, base: Path, repo_root: P
     else:
         status = "graded"
     return Row(student, key.stem, score, key.total, status, "; ".join(notes), cells, round(record.seconds, 1))
+
+
+def _without_hidden_tests(nb, key: Key):
+    """The executed copy as it may be handed back: each test cell shows its released source."""
+    shown = {restore.grade_id(c): c.source for c in key.released.cells if restore.grade_id(c)}
+    for index in restore.test_cells(nb):
+        cell = nb.cells[index]
+        cell.source = shown.get(restore.grade_id(cell), "")
+    return nb
 
 
 def _prepare_walls(level: str) -> None:

@@ -182,6 +182,9 @@ class Sandbox:
         else:
             if (self.repo_root / DATA_FOLDER).is_dir():  # a copy: no link leads back to the checkout's files
                 shutil.copytree(self.repo_root / DATA_FOLDER, course / DATA_FOLDER)
+            for f in self.repo_root.iterdir():
+                if f.is_file() and not f.name.startswith("."):
+                    shutil.copyfile(f, course / f.name)
         if self.owner is not None:
             self._passwd()
             for folder in (self.scratch, course, course / "notebooks", course / ".localbricks",
@@ -234,12 +237,17 @@ class Sandbox:
         binds += [("--ro-bind", folder, folder) for folder in _package_dirs()]
         if (r / DATA_FOLDER).is_dir():
             binds.append(("--ro-bind", r / DATA_FOLDER, r / DATA_FOLDER))
+        # the checkout's top-level files (requirements.txt, README.md…: the doctor cell reads them)
+        binds += [("--ro-bind", f, f) for f in sorted(r.iterdir()) if f.is_file() and not f.name.startswith(".")]
         cache = home / ".cache" / "localbricks"
         if cache.is_dir():
             binds.append(("--ro-bind", cache, cache))
         course = self.scratch / "course"
+        # the workspace where localbricks puts it by default: beside its package (the checkout, usually)
+        workspaces = sorted({r / ".localbricks", *(p.parent / ".localbricks" for p in _package_dirs()
+                                                   if p.name == "localbricks")})
+        binds += [("--bind", course / ".localbricks", w) for w in workspaces]
         binds += [("--bind", course / "notebooks", r / "notebooks"),
-                  ("--bind", course / ".localbricks", r / ".localbricks"),
                   ("--bind", self.runtime_dir, self._inside_runtime())]
         binds += [("--bind", self.scratch / "home" / name, home / name)
                   for name in (".ivy2.5.2", ".cache/matplotlib") if (self.scratch / "home" / name).exists()]
