@@ -157,7 +157,9 @@ def _one_line(reply_or_output: dict) -> str:
 
 
 def _epilogue(token: str) -> str:
-    return f"\nprint({token!r})\n"
+    # builtins' own print: a learner's cell may have rebound the name print (the screen refuses
+    # patching builtins or sys.stdout, so this reaches the grader unless the cell stopped early)
+    return f"\n__import__('builtins').print({token!r})\n"
 
 
 async def _run(nb, sandbox: Sandbox, test_cells: set[int], *, cell_timeout: float, submission_timeout: float,

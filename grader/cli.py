@@ -10,7 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from localbricks.workspace import REPO_ROOT
+from grader.paths import REPO_ROOT
+from grader.sandbox import LEVELS
 
 SOLUTIONS = REPO_ROOT / "solutions"
 NOTEBOOKS = REPO_ROOT / "notebooks"
@@ -60,13 +61,18 @@ def _autograde(args) -> int:
         raise UsageError(f"no submissions folder {args.submissions}")
     limits = autograde.Limits(cell_timeout=args.timeout, submission_timeout=args.submission_timeout,
                               memory_mb=args.memory_mb or None)
+    from grader.sandbox import detect_level
+
+    level = args.sandbox or detect_level()
+    if not args.quiet:
+        print(f"sandbox: {level}")
     try:
         rows = autograde.autograde(args.submissions, args.source, workers=args.workers, limits=limits,
-                                   workdir=args.workdir, progress_bar=not args.quiet)
+                                   workdir=args.workdir, progress_bar=not args.quiet, level=level)
     except autograde.AutogradeError as err:
         raise UsageError(str(err)) from None
     out = gradebook.export(rows, args.out)
-    cells = gradebook.export_cells(rows, out.with_name(out.stem + "_cells.csv"))
+    cells = gradebook.export_cells(rows, gradebook.cells_path(out))
     width = max(len(r.student) for r in rows)
     for r in rows:
         print(f"{r.student:<{width}}  {r.notebook}  {r.score:g}/{r.max_score:g}  {r.status}  {r.detail}".rstrip())
@@ -212,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
 
-    p = sub.add_parser("autograde", help="grade SUBMISSIONS/<student>/<NN_topic>.ipynb with nbgrader")
+    p = sub.add_parser("autograde", help="grade SUBMISSIONS/<student>/<NN_topic>.ipynb, each in its own sandbox")
     p.add_argument("submissions", type=Path, metavar="SUBMISSIONS")
     p.add_argument("--out", type=Path, default=Path("gradebook.csv"), help="gradebook CSV (default: %(default)s)")
     p.add_argument("--timeout", type=int, default=300, metavar="S", help="seconds per cell (default: %(default)s)")
@@ -222,7 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="address-space limit per process, 0 for none (default: %(default)s)")
     p.add_argument("--workers", type=int, default=2, metavar="N", help="parallel submissions (default: %(default)s)")
     p.add_argument("--source", type=Path, default=SOLUTIONS, help="answer key (default: %(default)s)")
-    p.add_argument("--workdir", type=Path, help="keep the nbgrader course and logs here")
+    p.add_argument("--workdir", type=Path, help="keep the executed notebooks here (executed/<student>/<NN_topic>.ipynb)")
+    p.add_argument("--sandbox", choices=LEVELS, help="sandbox level (default: the strongest this machine offers)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_autograde)
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from localbricks.workspace import REPO_ROOT
+from grader.paths import REPO_ROOT
 
 COURSE_ROOT_ENV = "COURSE_ROOT"
 

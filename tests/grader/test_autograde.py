@@ -60,6 +60,7 @@ def graded(course, student_copy, tmp_path_factory):
     (subs / "dave" / f"{STEM}.ipynb").write_text('{"cells": [')
     save(with_solution(student_copy, "def square(x):\n    while True:\n        pass"), subs / "eve" / f"{STEM}.ipynb")
     save(with_solution(student_copy, "import os\nos._exit(1)"), subs / "frank" / f"{STEM}.ipynb")
+    save(with_solution(student_copy, right + "\nprint = None"), subs / "hank" / f"{STEM}.ipynb")
     rows = autograde.autograde(subs, course / "solutions", repo_root=course, workers=2, progress_bar=False,
                                limits=Limits(cell_timeout=3, submission_timeout=120, memory_mb=4096))
     return {r.student: r for r in rows}
@@ -71,6 +72,26 @@ def test_answer_key_scores_full_and_untouched_release_scores_zero(graded):
     assert {g: (c.score, c.max_score, c.outcome) for g, c in alice.cells.items()} == {
         "test_square_visible": (1, 1, "passed"), "test_square_hidden": (2, 2, "passed")}
     assert (bob.score, bob.max_score, bob.status) == (0, 3, "graded")
+
+
+def test_a_rebound_print_does_not_hide_a_finished_test_cell(graded):
+    hank = graded["hank"]
+    assert (hank.score, hank.status) == (3, "graded")
+
+
+def test_a_cell_counts_only_when_its_token_was_seen():
+    from grader.cellrun import _judge
+
+    cell = {"outputs": []}
+    ok = {"content": {"status": "ok"}}
+    assert _judge(cell, ok, token_seen=True).outcome == "passed"
+    assert _judge(cell, ok, token_seen=False).outcome == "error"  # replied ok but never reached its end
+    assert _judge(cell, None, token_seen=True).outcome == "error"  # no reply: the kernel went away
+    failed = {"outputs": [{"output_type": "error", "ename": "AssertionError", "evalue": "Not yet."}]}
+    assert (_judge(failed, {"content": {"status": "error"}}, False).outcome,
+            _judge(failed, {"content": {"status": "error"}}, False).message) == ("failed", "Not yet.")
+    quiet = {"content": {"status": "error", "ename": "ValueError", "evalue": "bad"}}
+    assert _judge(cell, quiet, False).message == "ValueError: bad (no traceback was shown)"
 
 
 def test_deleted_test_cell_is_restored_and_reported(graded):
