@@ -6,8 +6,6 @@ or archived without anything beside it: no scripts, no stylesheets, no images to
 """
 from __future__ import annotations
 
-import io
-import re
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -17,6 +15,7 @@ from markupsafe import Markup
 from grader.exam import DOMAIN_WEIGHTS, PRACTICE_TARGET, SAFER_AIM, TARGET_NOTE
 from grader.exam_readiness import Standing, format_when, readiness, recent_exam_scores
 from grader.exercise import DOMAINS
+from grader.report import inline_svg
 
 EXERCISE_COLOUR, EXAM_COLOUR, ESTIMATE_COLOUR = "#1f77b4", "#ff7f0e", "#2ca02c"
 
@@ -59,21 +58,6 @@ TEMPLATE = """<!doctype html>
 """
 
 
-def _svg(fig, name: str) -> Markup:
-    """A figure as an inline ``<svg>`` element: prolog dropped, every id prefixed with ``name``.
-
-    matplotlib gives each SVG the same ids (``figure_1``, glyph ids …); several in one page
-    would clash, so ids and the references to them are made unique per chart.
-    """
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
-    text = buffer.getvalue()
-    text = text[text.index("<svg"):]
-    text = re.sub(r'\bid="', f'id="{name}-', text)
-    text = re.sub(r'(href="#|url\(#)', rf"\g<1>{name}-", text)
-    return Markup(text)
-
-
 def _figure(width: float, height: float):
     from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend
 
@@ -99,7 +83,7 @@ def domain_chart(domains: Mapping[str, Standing], exams, ready) -> Markup:
     ax.set_ylim(0, 105)
     ax.set_ylabel("%")
     ax.legend(fontsize=7, loc="upper right", ncols=4)
-    return _svg(fig, "domains")
+    return inline_svg(fig, "domains")
 
 
 def exams_chart(sittings: Sequence) -> Markup | None:
@@ -117,7 +101,7 @@ def exams_chart(sittings: Sequence) -> Markup | None:
     ax.set_ylim(0, 105)
     ax.set_ylabel("%")
     ax.legend(fontsize=7, loc="lower right")
-    return _svg(fig, "exams")
+    return inline_svg(fig, "exams")
 
 
 def modules_chart(modules: Mapping[str, Standing], names: Mapping[str, str]) -> Markup:
@@ -129,7 +113,7 @@ def modules_chart(modules: Mapping[str, Standing], names: Mapping[str, str]) -> 
     ax.invert_yaxis()
     ax.tick_params(labelsize=8)
     ax.legend(fontsize=7, loc="lower right")
-    return _svg(fig, "modules")
+    return inline_svg(fig, "modules")
 
 
 def render_html(modules: Mapping[str, Standing], domains: Mapping[str, Standing], sittings: Sequence,

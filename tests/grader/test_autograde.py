@@ -131,7 +131,7 @@ def _kernels_left():
             if "ipykernel" in " ".join(p.cmdline()) or p.name() == "bwrap"]
 
 
-def test_hung_submission_is_killed_with_its_kernel(course, student_copy, tmp_path):
+def test_signal_tricks_are_refused_and_missing_notebooks_reported(course, student_copy, tmp_path):
     hung = ("import signal\n"
             "signal.signal(signal.SIGINT, signal.SIG_IGN)  # deaf to the grader's interrupt\n"
             "while True:\n    pass")
