@@ -71,13 +71,27 @@ def _autograde(args) -> int:
                                    workdir=args.workdir, progress_bar=not args.quiet, level=level)
     except autograde.AutogradeError as err:
         raise UsageError(str(err)) from None
-    out = gradebook.export(rows, args.out)
-    cells = gradebook.export_cells(rows, gradebook.cells_path(out))
+    out, cells = _export_somewhere(rows, Path(args.out))
     width = max(len(r.student) for r in rows)
     for r in rows:
         print(f"{r.student:<{width}}  {r.notebook}  {r.score:g}/{r.max_score:g}  {r.status}  {r.detail}".rstrip())
     print(f"gradebook: {out} (per test cell: {cells})")
     return 0
+
+
+def _export_somewhere(rows, out: Path) -> tuple[Path, Path]:
+    """Write the gradebook to ``out``, or, if it cannot be written there (a locked file, a folder of that
+    name, no permission), to a timestamped file in the working folder: an hour of grading is never lost."""
+    from datetime import datetime
+
+    from grader import gradebook
+
+    try:
+        return gradebook.export(rows, out), gradebook.export_cells(rows, gradebook.cells_path(out))
+    except OSError as err:
+        other = Path.cwd() / f"{out.stem}-{datetime.now():%Y%m%d-%H%M%S}.csv"
+        print(f"grader: cannot write {out} ({type(err).__name__}: {err}); writing {other} instead", file=sys.stderr)
+        return gradebook.export(rows, other), gradebook.export_cells(rows, gradebook.cells_path(other))
 
 
 def _load_gradebook(path: Path):

@@ -46,8 +46,8 @@ def student_copy(course):
 
 
 @pytest.fixture(scope="module")
-def graded(course, student_copy, tmp_path_factory):
-    """One batch with good, untouched and bad submissions, graded in parallel."""
+def batch(course, student_copy, tmp_path_factory):
+    """One batch with good, untouched and bad submissions, graded in parallel: (folder, rows by student)."""
     subs = tmp_path_factory.mktemp("submissions")
     right = "def square(x):\n    return x * x"
     save(graded_notebook(), subs / "alice" / f"{STEM}.ipynb")  # the answer key itself
@@ -63,7 +63,12 @@ def graded(course, student_copy, tmp_path_factory):
     save(with_solution(student_copy, right + "\nprint = None"), subs / "hank" / f"{STEM}.ipynb")
     rows = autograde.autograde(subs, course / "solutions", repo_root=course, workers=2, progress_bar=False,
                                limits=Limits(cell_timeout=3, submission_timeout=120, memory_mb=4096))
-    return {r.student: r for r in rows}
+    return subs, {r.student: r for r in rows}
+
+
+@pytest.fixture(scope="module")
+def graded(batch):
+    return batch[1]
 
 
 def test_answer_key_scores_full_and_untouched_release_scores_zero(graded):
@@ -186,6 +191,27 @@ def test_cli_autograde_writes_gradebook(course, tmp_path, capsys):
     assert (tmp_path / "book_cells.csv").exists()
     assert main(["autograde", str(tmp_path / "missing"), "-q"]) == 2
     assert "grader: error: no submissions folder" in capsys.readouterr().err
+
+
+def test_an_unwritable_gradebook_path_loses_nothing(course, tmp_path, capsys, monkeypatch):
+    subs = tmp_path / "subs"
+    (subs / "dave").mkdir(parents=True)
+    (subs / "dave" / f"{STEM}.ipynb").write_text("not json")
+    taken = tmp_path / "book.csv"
+    taken.mkdir()  # a folder where the file should go: the write fails
+    monkeypatch.chdir(tmp_path)
+    assert main(["autograde", str(subs), "--source", str(course / "solutions"), "--out", str(taken), "-q"]) == 0
+    assert "cannot write" in capsys.readouterr().err
+    (written,) = [p for p in tmp_path.glob("book-*.csv") if not p.name.endswith("_cells.csv")]
+    assert "dave,01_squares,0,3,malformed," in written.read_text()
+
+
+def test_grading_the_same_batch_twice_gives_the_same_scores(batch, course):
+    subs, graded = batch
+    again = autograde.autograde(subs, course / "solutions", repo_root=course, workers=2, progress_bar=False,
+                                limits=Limits(cell_timeout=3, submission_timeout=120, memory_mb=4096))
+    assert {r.student: (r.status, r.score, r.detail) for r in again} == {
+        s: (r.status, r.score, r.detail) for s, r in graded.items()}
 
 
 def test_tampering_detects_edits_against_release_and_source(course, student_copy):
