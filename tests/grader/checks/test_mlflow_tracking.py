@@ -29,7 +29,7 @@ def data():
     return X, 3 * X["a"] - X["b"] + rng.normal(scale=0.1, size=80)
 
 
-def _manual_run(mlflow, data, tmp_path, steps=3, png=True, signature=True):
+def _manual_run(mlflow, data, tmp_path, steps=3, png=True, signature=True, model=True):
     from mlflow.models import infer_signature
     from sklearn.linear_model import LinearRegression
 
@@ -42,10 +42,11 @@ def _manual_run(mlflow, data, tmp_path, steps=3, png=True, signature=True):
             path = tmp_path / "feature_importance.png"
             path.write_bytes(b"\x89PNG\r\n")
             mlflow.log_artifact(str(path))
-        model = LinearRegression().fit(X, y)
-        kwargs = {"signature": infer_signature(X, model.predict(X))} if signature else {}
-        mlflow.sklearn.log_model(model, name="model", serialization_format="cloudpickle",
-                                 pip_requirements=["scikit-learn"], **kwargs)
+        if model:
+            fitted = LinearRegression().fit(X, y)
+            kwargs = {"signature": infer_signature(X, fitted.predict(X))} if signature else {}
+            mlflow.sklearn.log_model(fitted, name="model", serialization_format="cloudpickle",
+                                     pip_requirements=["scikit-learn"], **kwargs)
     return run.info.run_id
 
 
@@ -59,6 +60,32 @@ def test_manual_logging(mlflow_env, data, tmp_path):
     assert_check_failed(checks.check_manual_logging, _manual_run(mlflow_env, data, tmp_path, png=False), match="artifact")
     assert_check_failed(checks.check_manual_logging, _manual_run(mlflow_env, data, tmp_path, signature=False), match="signature")
     assert_check_failed(checks.check_manual_logging, "not-a-run-id", match="No MLflow run")
+    assert_check_failed(checks.check_manual_logging, _manual_run(mlflow_env, data, tmp_path, model=False),
+                        match="no model logged under the name 'model'")
+
+
+def test_manual_logging_lets_an_error_that_is_not_the_learners_through(mlflow_env, data, tmp_path, monkeypatch):
+    """Only MLflow's "not found" is the learner's missing step; any other failure keeps its own traceback."""
+    from mlflow.exceptions import MlflowException
+
+    run_id = _manual_run(mlflow_env, data, tmp_path)
+
+    def course_bug(*args, **kwargs):
+        raise RuntimeError("course bug")
+
+    monkeypatch.setattr(mlflow_env.models, "get_model_info", course_bug)
+    with pytest.raises(RuntimeError, match="course bug"):
+        checks.check_manual_logging(run_id)
+
+    def store_down(*args, **kwargs):  # an MLflow error, but not "no such model"
+        raise MlflowException("the tracking store is unreachable", error_code="TEMPORARILY_UNAVAILABLE")
+
+    monkeypatch.setattr(mlflow_env.models, "get_model_info", store_down)
+    with pytest.raises(MlflowException, match="unreachable"):
+        checks.check_manual_logging(run_id)
+    monkeypatch.setattr(mlflow_env.MlflowClient, "get_run", course_bug)
+    with pytest.raises(RuntimeError, match="course bug"):
+        checks.check_manual_logging(run_id)
 
 
 def test_nested_runs(mlflow_env):

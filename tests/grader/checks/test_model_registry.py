@@ -80,6 +80,43 @@ def test_aliases(registered, uc):
     assert_check_passed(checks.check_aliases, name, v1, v2)
 
 
+def test_aliases_fail_when_an_alias_is_missing(registered, uc):
+    name, v1, v2 = registered["name"], int(registered["v1"].version), registered["v2"]
+    uc.set_registered_model_alias(name, "champion", str(v1))
+    uc.delete_registered_model_alias(name, "challenger")
+    try:
+        assert_check_failed(checks.check_aliases, name, v1, v2, match="no 'challenger' alias yet")
+        assert_check_failed(checks.check_aliases, "main.check_tests.never_registered", v1, v2, match="no 'champion' alias yet")
+    finally:
+        uc.set_registered_model_alias(name, "challenger", str(v2))
+
+
+def _course_bug(*args, **kwargs):
+    raise RuntimeError("course bug")
+
+
+def _store_down(*args, **kwargs):  # an MLflow error, but not the registry's "not found"
+    from mlflow.exceptions import MlflowException
+
+    raise MlflowException("the registry is unreachable", error_code="TEMPORARILY_UNAVAILABLE")
+
+
+@pytest.mark.parametrize("broken", [_course_bug, _store_down])
+def test_registry_errors_that_are_not_the_learners_propagate(registered, uc, monkeypatch, broken):
+    """Only the registry's "not found" answers are a learner's missing step; a course bug or a broken
+    store keeps its own traceback instead of a teaching message."""
+    import mlflow
+
+    name, v1, v2 = registered["name"], int(registered["v1"].version), registered["v2"]
+    expected = RuntimeError if broken is _course_bug else mlflow.exceptions.MlflowException
+    monkeypatch.setattr(mlflow.MlflowClient, "get_model_version_by_alias", broken)
+    monkeypatch.setattr(mlflow.MlflowClient, "get_model_version", broken)
+    with pytest.raises(expected, match="course bug|unreachable"):
+        checks.check_aliases(name, v1, v2)
+    with pytest.raises(expected, match="course bug|unreachable"):
+        checks.check_client_register(v2, v1, name)
+
+
 def test_load_by_alias_follows_the_alias(registered, uc, data):
     import mlflow
 
