@@ -49,7 +49,7 @@ progress: install
 	$(BIN)/python -m grader progress
 
 bench: install
-	@for b in bench/[!_]*.py; do [ -e "$$b" ] || { echo "no benchmarks yet"; break; }; echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/[!_]*.py; do [ -e "$$b" ] || { echo "no benchmarks yet"; break; }; [ "$$b" = bench/plain_nbgrader.py ] && continue; echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 mlflow-ui: install  ## browse the local MLflow runs at http://127.0.0.1:5000
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/.localbricks/mlflow.db --host 127.0.0.1 --port 5000
