@@ -28,6 +28,37 @@ def _is_number(value) -> bool:
     return not isinstance(value, (bool, str)) and hasattr(value, "__float__")
 
 
+# How Spark ML's StringIndexer (labels) and OneHotEncoder (indices) refuse a category they never saw
+# with handleInvalid="error": a SparkException with one of these messages, wrapped by the failed job.
+_UNSEEN_CATEGORY = ("Unseen label:", "Unseen value:")
+
+
+def _java_messages(java_exception):
+    """The messages of a Java exception and of its causes, outermost first."""
+    while java_exception is not None:
+        yield java_exception.getMessage() or ""
+        java_exception = java_exception.getCause()
+
+
+def _is_unseen_category_error(exc: BaseException) -> bool:
+    """Whether a failed Spark action failed because a category was unseen in training.
+
+    Classic Spark raises py4j's ``Py4JJavaError`` (pyspark converts no plain ``SparkException``),
+    carrying the Java exception and its causes; Spark Connect raises a ``PySparkException`` whose
+    message has the server's. Any other failure is not the learner's handleInvalid.
+    """
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors import PySparkException
+
+    if isinstance(exc, Py4JJavaError):
+        messages = list(_java_messages(exc.java_exception))
+    elif isinstance(exc, PySparkException):
+        messages = [str(exc)]
+    else:
+        return False
+    return any(marker in message for message in messages for marker in _UNSEEN_CATEGORY)
+
+
 # ---------------------------------------------------------------------------- 3.1 algorithm selection
 
 @exercise("03.algorithm_choice", domain=DOMAIN, objective="3.1", hints=[
@@ -155,9 +186,14 @@ def check_training_pipeline(churn_model, train_df, test_df, test_predictions, te
     expected = BinaryClassificationEvaluator(labelCol=label, metricName="areaUnderROC").evaluate(test_predictions)
     assert _close(test_auc, expected, 1e-6), "test_auc is not the area under the ROC curve of test_predictions."
     if unseen is not None:
+        from py4j.protocol import Py4JJavaError
+        from pyspark.errors import PySparkException
+
         try:
             churn_model.transform(unseen).select("prediction").collect()
-        except Exception:  # noqa: BLE001 - Spark raises its own error types for an unknown label
+        except (Py4JJavaError, PySparkException) as exc:
+            if not _is_unseen_category_error(exc):
+                raise
             raise AssertionError("Scoring a row with a category never seen in training fails: "
                                  "tell the StringIndexer what to do with unknown categories (handleInvalid).") from None
 

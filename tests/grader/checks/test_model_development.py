@@ -350,6 +350,35 @@ def test_training_pipeline_fails_on_train_auc_and_on_a_crash_for_new_categories(
 
 
 @pytest.mark.spark
+def test_training_pipeline_lets_a_scoring_error_that_is_not_handle_invalid_through(churn_model, splits):
+    """Only Spark's "Unseen label" is the learner's handleInvalid; another failure while scoring the
+    unseen rows (here a Python UDF that raises, then a course bug) keeps its own traceback."""
+    from pyspark.errors import PythonException
+    from pyspark.ml import PipelineModel
+    from pyspark.sql import functions as F
+
+    train, test = splits
+    predictions = churn_model.transform(test)
+
+    @F.udf("string")
+    def broken(_):
+        raise ValueError("a bug in the course's data")
+
+    with pytest.raises(PythonException, match="a bug in the course's data"):
+        checks.check_training_pipeline(churn_model, train, test, predictions, _auc(predictions),
+                                       unseen=test.limit(2).withColumn("contract_type", broken("contract_type")))
+    model = PipelineModel(stages=churn_model.stages)
+
+    def course_bug(df):
+        raise RuntimeError("course bug")
+
+    model.transform = course_bug  # the check's last step is model.transform(unseen)
+    with pytest.raises(RuntimeError, match="course bug"):
+        checks.check_training_pipeline(model, train, test, predictions, _auc(predictions),
+                                       unseen=test.limit(2))
+
+
+@pytest.mark.spark
 def test_training_pipeline_fails_without_a_scaler(churn_model, splits):
     from pyspark.ml import PipelineModel
 
