@@ -1,8 +1,10 @@
-"""Build (once, then cache) the small jar that gives Spark Unity Catalog's three-level names.
+"""Compile (once, then cache) the small jars localbricks gives Spark, from Java sources it ships.
 
-The Java source ships with the package (``jvm/LocalUnityCatalog.java``); it is compiled against
-the installed pyspark's jars the first time it is needed and cached by a hash of the source and
-the Spark version, so upgrades rebuild it and nothing binary lives in the repository.
+``catalog_jar()`` is the plugin that gives Spark Unity Catalog's three-level names
+(``jvm/LocalUnityCatalog.java``); ``localbricks.pipelines`` builds its streaming catalog with the
+same ``compiled_jar()``. Each source is compiled against the installed pyspark's jars the first time
+it is needed and cached by a hash of the source and the Spark version, so upgrades rebuild it and
+nothing binary lives in the repository.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import os
 import subprocess
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from localbricks.errors import LocalbricksError
@@ -20,35 +23,49 @@ SOURCE = Path(__file__).parent / "jvm" / "LocalUnityCatalog.java"
 CATALOG_CLASS = "dev.localbricks.LocalUnityCatalog"
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
+    """Where compiled jars live (``$XDG_CACHE_HOME/localbricks``): shared by every workspace."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     path = Path(base) / "localbricks"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def _pyspark_jars() -> Path:
+def pyspark_jars() -> Path:
+    """The installed pyspark's ``jars/`` folder: the classpath every source compiles against."""
     import pyspark
 
     return Path(pyspark.__file__).parent / "jars"
 
 
-def catalog_jar() -> Path:
-    """Return the path of the compiled catalog jar, compiling it if the cache has none."""
+def compiled_jar(source: Path, prefix: str, *, classpath: Sequence[Path] = (), key_extra: bytes = b"",
+                 what: str = "a localbricks plugin") -> Path:
+    """Return ``<cache>/<prefix>-<hash>.jar`` built from one Java source, compiling it if missing.
+
+    Args:
+        source: the ``.java`` file.
+        prefix: the jar's name before its hash (``localbricks-catalog``).
+        classpath: entries compiled against besides pyspark's jars (Delta's jar, another plugin jar).
+        key_extra: more bytes for the cache key, for what the classpath's version depends on; the
+            key is ``sha256(source + pyspark version + key_extra)``, so a jar built once is reused
+            until one of them changes.
+        what: the plugin's name in the error raised when javac fails.
+    """
     import pyspark
 
-    digest = hashlib.sha256(SOURCE.read_bytes() + pyspark.__version__.encode()).hexdigest()[:16]
-    jar = _cache_dir() / f"localbricks-catalog-{digest}.jar"
+    digest = hashlib.sha256(source.read_bytes() + pyspark.__version__.encode() + key_extra).hexdigest()[:16]
+    jar = cache_dir() / f"{prefix}-{digest}.jar"
     if jar.exists():
         return jar
+    entries = [str(pyspark_jars() / "*"), *(str(p) for p in classpath)]
     with tempfile.TemporaryDirectory() as build:
         cmd = [java_binary("javac"), "-nowarn", "-encoding", "UTF-8", "--release", "17", "-d", build,
-               "-cp", str(_pyspark_jars() / "*"), str(SOURCE)]
+               "-cp", os.pathsep.join(entries), str(source)]
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode != 0:
             raise LocalbricksError(
-                "Could not compile localbricks' catalog plugin against this pyspark "
-                f"({pyspark.__version__}); is pyspark the version in requirements.txt?\n{result.stderr[-2000:]}"
+                f"Could not compile {what} against this pyspark ({pyspark.__version__}); is pyspark the "
+                f"version in requirements.txt?\n{result.stderr[-2000:]}"
             )
         tmp = jar.with_suffix(".tmp")
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -56,3 +73,8 @@ def catalog_jar() -> Path:
                 zf.write(path, path.relative_to(build).as_posix())
         tmp.replace(jar)  # atomic: two kernels compiling at once both end with a whole jar
     return jar
+
+
+def catalog_jar() -> Path:
+    """Return the path of the compiled catalog jar, compiling it if the cache has none."""
+    return compiled_jar(SOURCE, "localbricks-catalog", what="localbricks' catalog plugin")

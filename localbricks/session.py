@@ -20,7 +20,8 @@ JAVA_OPTIONS_ENV = "LOCALBRICKS_DRIVER_JAVA_OPTIONS"
 DEFAULT_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1"
 
 
-def _delta_coordinates() -> str:
+def delta_coordinates() -> str:
+    """Delta Lake's Maven coordinates for the installed pyspark and delta-spark."""
     from importlib.metadata import version
 
     import pyspark
@@ -34,13 +35,16 @@ def _ivy_home() -> Path:
     return Path(os.environ.get("LOCALBRICKS_IVY_HOME") or Path.home() / ".ivy2.5.2")
 
 
-def _delta_jar_cached() -> bool:
-    group, artifact, ver = _delta_coordinates().split(":")
-    ivy = _ivy_home() / "jars"
-    return (ivy / f"{group}_{artifact}-{ver}.jar").exists()
+def cached_delta_jar() -> Path | None:
+    """Delta's jar in the local Ivy cache, or None before the first start has downloaded it."""
+    group, artifact, ver = delta_coordinates().split(":")
+    jar = _ivy_home() / "jars" / f"{group}_{artifact}-{ver}.jar"
+    return jar if jar.exists() else None
 
 
-def _base_conf(home: Path) -> dict[str, str]:
+def base_conf(home: Path) -> dict[str, str]:
+    """The static confs of a localbricks session for the workspace ``home``: Delta, the catalog
+    plugins, the warehouse, this interpreter for Python workers. A pipeline's server starts with them too."""
     conf = {
         "spark.app.name": "localbricks",
         "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
@@ -109,16 +113,16 @@ def get_spark(master: str | None = None):
     from delta import configure_spark_with_delta_pip
 
     builder = SparkSession.builder.master(master)
-    for key, value in _base_conf(home).items():
+    for key, value in base_conf(home).items():
         builder = builder.config(key, value)
     builder = configure_spark_with_delta_pip(builder)
-    had_jars = _delta_jar_cached()
+    had_jars = cached_delta_jar() is not None
     try:
         spark = builder.getOrCreate()
     except Exception as exc:  # the JVM died before answering: say why in words
         if not had_jars:
             raise DeltaJarsUnavailableError(
-                f"Spark could not start because Delta Lake's jars ({_delta_coordinates()}) are not in the "
+                f"Spark could not start because Delta Lake's jars ({delta_coordinates()}) are not in the "
                 "local Ivy cache and could not be downloaded from Maven Central. Connect to the internet "
                 "(or configure your proxy for Java) once and run again; they are cached after the first "
                 "start. The Spark launcher's own log is printed above this error."

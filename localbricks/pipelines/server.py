@@ -21,18 +21,13 @@ streaming table. It is compiled once against the installed pyspark and Delta and
 """
 from __future__ import annotations
 
-import hashlib
 import os
-import subprocess
 import sys
-import tempfile
-import zipfile
 from pathlib import Path
 
 from localbricks import catalogs, session, workspace
 from localbricks.errors import LocalbricksError
-from localbricks.java import java_binary
-from localbricks.jvm import _cache_dir, _pyspark_jars, catalog_jar
+from localbricks.jvm import catalog_jar, compiled_jar
 
 CATALOG_CLASS = "dev.localbricks.pipelines.StreamingUnityCatalog"
 SOURCE = Path(__file__).parent / "jvm" / "StreamingUnityCatalog.java"
@@ -74,35 +69,16 @@ def _session_jars() -> list[str] | None:
     return jars if any("delta-spark_" in Path(j).name for j in jars) else None
 
 
-def _cached_delta_jar() -> Path | None:
-    group, artifact, version = session._delta_coordinates().split(":")
-    jar = session._ivy_home() / "jars" / f"{group}_{artifact}-{version}.jar"
-    return jar if jar.exists() else None
-
-
 def streaming_catalog_jar(delta_jar: Path) -> Path:
-    """Return the compiled ``StreamingUnityCatalog`` jar, compiling it if the cache has none."""
-    import pyspark
+    """Return the compiled ``StreamingUnityCatalog`` jar, compiling it if the cache has none.
 
+    It extends the notebook's catalog plugin and Delta's catalog, so both jars are on its classpath
+    and their names are in its cache key.
+    """
     base = catalog_jar()
-    key = SOURCE.read_bytes() + pyspark.__version__.encode() + delta_jar.name.encode() + base.name.encode()
-    jar = _cache_dir() / f"localbricks-streaming-catalog-{hashlib.sha256(key).hexdigest()[:16]}.jar"
-    if jar.exists():
-        return jar
-    classpath = os.pathsep.join([str(_pyspark_jars() / "*"), str(delta_jar), str(base)])
-    with tempfile.TemporaryDirectory() as build:
-        cmd = [java_binary("javac"), "-nowarn", "-encoding", "UTF-8", "--release", "17", "-d", build,
-               "-cp", classpath, str(SOURCE)]
-        result = subprocess.run(cmd, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise LocalbricksError("Could not compile the pipelines' catalog plugin against this pyspark "
-                                   f"and Delta ({delta_jar.name}).\n{result.stderr[-2000:]}")
-        tmp = jar.with_suffix(".tmp")
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-            for path in sorted(Path(build).rglob("*.class")):
-                zf.write(path, path.relative_to(build).as_posix())
-        tmp.replace(jar)  # atomic, as in localbricks.jvm
-    return jar
+    return compiled_jar(SOURCE, "localbricks-streaming-catalog", classpath=[delta_jar, base],
+                        key_extra=delta_jar.name.encode() + base.name.encode(),
+                        what=f"the pipelines' catalog plugin (with Delta {delta_jar.name})")
 
 
 def submit_args() -> list[str]:
@@ -110,17 +86,17 @@ def submit_args() -> list[str]:
     jars = _session_jars()
     packages = None
     if jars is None:  # no local session in this process: let spark-submit resolve Delta (cached by Ivy)
-        packages = session._delta_coordinates()
+        packages = session.delta_coordinates()
         jars = [str(catalog_jar())]
     delta_jar = next((Path(j) for j in jars if Path(j).name.startswith("io.delta_delta-spark_")), None)
-    delta_jar = delta_jar or _cached_delta_jar()
+    delta_jar = delta_jar or session.cached_delta_jar()
     if delta_jar is None:
         raise LocalbricksError(
             "Delta Lake's jars are not in the local Ivy cache yet. Run localbricks.activate() once "
             "(it downloads them) before running a pipeline.")
     jars = [*jars, str(streaming_catalog_jar(delta_jar))]
 
-    conf = session._base_conf(workspace.home())
+    conf = session.base_conf(workspace.home())
     conf.pop("spark.jars")
     conf.pop("spark.driver.memory")
     conf.update({
