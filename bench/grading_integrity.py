@@ -6,7 +6,8 @@ the strongest sandbox level the machine offers, with the limits its test uses. P
 grades the same cases except ``wall_poison_data``: without walls that one writes into the
 checkout's ``datasets/`` through an absolute path. Plain nbgrader runs with nbgrader's per-cell
 timeout and a hard wall-clock limit per notebook (one ``autograde`` process for all students);
-``hack_kill_grader`` kills that process, which is counted as a batch abort, as a timeout is.
+``hack_kill_grader`` kills that process, which is counted as a batch abort, as a timeout is, and
+as an autograde process that gives up before it has started every student.
 
 Printed per grader: attacks contained (scored no more than their case allows), score inflation
 (how many, and which), batch aborts, submissions missing from the result, honest controls
@@ -102,7 +103,7 @@ def _ours(corpus, tmp: Path, level: str):
         rows, aborts = [], [f"{type(err).__name__}: {err}"]
     seconds = time.monotonic() - started
     scores = {(r.student, r.notebook): (None if r.status == "error" else r.score) for r in rows}
-    return scores, aborts, seconds, watch.stop()
+    return scores, aborts, seconds, watch.stop(), {(r.student, r.notebook): r for r in rows}
 
 
 def _plain(corpus, tmp: Path, batch_limit: float):
@@ -140,7 +141,7 @@ def _run(args) -> int:
         plain_corpus = [c for c in corpus if c.student not in LEFT_OUT_OF_PLAIN]
         before = plain_nbgrader.tree_hash(datasets)
         print(f"ours ({len(corpus)} submissions, level {level})…", file=sys.stderr, flush=True)
-        ours_scores, ours_aborts, ours_seconds, ours_watch = _ours(corpus, Path(tmp), level)
+        ours_scores, ours_aborts, ours_seconds, ours_watch, ours_rows = _ours(corpus, Path(tmp), level)
         ours_data_same = plain_nbgrader.tree_hash(datasets) == before
         print(f"plain nbgrader ({len(plain_corpus)} submissions)…", file=sys.stderr, flush=True)
         plain_scores, plain_aborts, plain_seconds, plain_watch, batch = _plain(plain_corpus, Path(tmp), args.batch_limit)
@@ -169,6 +170,12 @@ def _run(args) -> int:
                             ("controls wrong", figs["controls_wrong"])):
             if items:
                 print(f"{label} {what}: {', '.join(items)}")
+    print(f"plain exit codes: {batch.exit_codes}")
+    for c in corpus:  # why ours got a control wrong: the row's own account
+        row = ours_rows.get((c.student, c.stem))
+        if is_control(c) and row is not None and row.score != c.score:
+            print(f"ours {c.student} ({c.stem[:2]}): {row.status}; {row.detail}; "
+                  + "; ".join(f"{g}: {r.outcome} {r.message[:120]}" for g, r in row.cells.items()))
     ok = not (ours["inflated"] or ours_aborts or ours["missing"] or ours["controls_wrong"] or not ours_data_same)
     return 0 if ok else 1
 

@@ -10,14 +10,16 @@ notebooks find their data; it also means a kernel can write to it). Scores are r
 ``gradebook.db`` with nbgrader's own API; a submission absent from it has no score (``None``).
 
 Each autograde process has a hard wall-clock limit: past it the whole process tree is killed and
-the batch counts as aborted; a process killed by a signal (a submission can kill its parent)
-counts as aborted too. This module also holds :class:`ProcessWatch`, which both benchmarks use to
+the batch counts as aborted; so does a process killed by a signal (a submission can kill its
+parent), or one that exits with an error before it has started every student (nbgrader gives up
+on the whole batch for some errors of one submission). This module also holds :class:`ProcessWatch`, which both benchmarks use to
 measure ours and plain alike: peak RSS of the process tree, and processes left running.
 """
 from __future__ import annotations
 
 import ctypes
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -184,11 +186,30 @@ def grade(submissions: dict, course: Path, *, source_dir: Path = REPO / "solutio
         code, why = _nbgrader(["autograde", stem, "--force", f"--ExecutePreprocessor.timeout={cell_timeout}"],
                               course, batch.logs[stem], batch_limit)
         batch.exit_codes[stem] = code
+        students = {student for student, s in submissions if s == stem}
+        why = why or _stopped_early(batch.logs[stem], students, code)
         if why:
             batch.aborted[stem] = why
     batch.seconds = time.monotonic() - started
     batch.scores = read_scores(course, list(submissions))
     return batch
+
+
+_STARTED = re.compile(r"Creating/updating student with ID '([^']+)'")
+
+
+def _stopped_early(log: Path, students: set, code: int | None) -> str:
+    """A batch that exited with an error before it started every student (nbgrader raises on some errors)."""
+    text = log.read_text(errors="replace")
+    started = _STARTED.findall(text)
+    never = students - set(started)
+    if code == 0 or not never:
+        return ""
+    tail = text[text.rfind("Creating/updating student"):]  # what went wrong with the last one started
+    errors = [line.strip() for line in tail.splitlines() if "ERROR" in line]
+    last = errors[-1][:160] if errors else "no error logged"
+    return (f"nbgrader exited with code {code} while grading {started[-1] if started else 'no one'}; "
+            f"{len(never)} students never started ({last})")
 
 
 def read_scores(course: Path, wanted: list) -> dict:
