@@ -172,10 +172,16 @@ class Sandbox:
         return self.home / ".local" / "share" / "jupyter" / "runtime"
 
     def prepare(self) -> "Sandbox":
-        """Create the scratch folder: an empty notebooks/, a workspace, a home, private caches."""
+        """Create the scratch folder: notebooks/ with the released copies, a workspace, a home, private caches."""
         course = self.scratch / "course"
         for folder in (course / "notebooks", course / ".localbricks", self.scratch / "home", self.runtime_dir):
             folder.mkdir(parents=True, exist_ok=True)
+        # the released notebooks, as in a learner's checkout (the question bank checks its lesson
+        # pointers against them when solutions/ is absent, as it is here)
+        for released in sorted((self.repo_root / "notebooks").glob("*.ipynb")):
+            shutil.copyfile(released, course / "notebooks" / released.name)
+            if self.owner is not None:
+                os.chown(course / "notebooks" / released.name, self.owner, self.owner)
         if self.walled:
             _tree_for(self.scratch / "home" / ".ivy2.5.2", self.home / ".ivy2.5.2", self.owner)
             _tree_for(self.scratch / "home" / ".cache" / "matplotlib", self.home / ".cache" / "matplotlib", self.owner)
@@ -254,7 +260,8 @@ class Sandbox:
         cmd = ["bwrap", *_namespace_flags(self.owner is not None), "--hostname", socket.gethostname(),
                "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
                *(["--ro-bind", str(self.scratch / "passwd"), "/etc/passwd"] if self.owner is not None else []),
-               "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
+               "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm",
+               "--perms", "1777", "--tmpfs", "/tmp",
                "--perms", "1777", "--tmpfs", "/var/tmp"]
         for top in ("bin", "lib", "lib32", "lib64", "libx32", "sbin"):
             path = Path("/") / top
