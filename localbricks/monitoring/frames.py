@@ -56,7 +56,8 @@ def melt(grouped, columns: dict[str, object]):
     cells = []
     for name, dtype in columns.items():
         col = F.col(f"`{name}`")
-        num = col.cast("double") if is_numeric(dtype) else F.lit(None).cast("double")
+        # + 0.0 turns -0.0 into 0.0, so the two zeros are one value everywhere (distinct counts, items)
+        num = (col.cast("double") + F.lit(0.0)) if is_numeric(dtype) else F.lit(None).cast("double")
         cat = F.lit(None).cast("string") if is_numeric(dtype) else col.cast("string")
         cells.append(F.struct(F.lit(name).alias("column_name"), F.lit(dtype.simpleString()).alias("data_type"),
                               num.alias("x_num"), cat.alias("x_cat")))
