@@ -238,7 +238,7 @@ def cases(loopback_port: int) -> list[Case]:
             "import pandas as pd\nframe = pd.DataFrame({'a': range(200)})\nfor i in range(600):\n    display(frame)"),
              "graded", 0, output_has=["output truncated by the grader"]),
         Case("loop_in_answer", EXAM, lambda: answering(
-            EXAM, "def weighted_readiness(by_domain):\n    while True:\n        pass",
+            EXAM, "def weighted_readiness(by_domain):\n    raise NotImplementedError()",
             "def study_first(by_domain):\n    while True:\n        pass"), "timed out", 0),
         Case("loop_deaf_to_interrupt", EXAM, _unsolved_with(
             "import time\nwhile True:\n    try:\n        time.sleep(1)\n    except KeyboardInterrupt:\n        pass"),
