@@ -1,7 +1,7 @@
-"""The environment every kernel we start gets, so notebooks find the course wherever they run.
+"""The environment of the kernels ``grader run`` starts, so notebooks find the course wherever they run.
 
-Kernels started by ``run`` and ``autograde`` may sit in a folder far from the checkout (a
-temporary nbgrader course). They get:
+(``autograde`` builds its kernels' environment itself, in :mod:`grader.sandbox`, so that a graded
+kernel sees what a learner's does.) Kernels started by ``run`` get:
 
 * ``COURSE_ROOT``: the checkout, for code that wants to locate ``datasets/`` without ``..``;
 * ``PYTHONPATH`` starting with the checkout, so ``import grader`` / ``import localbricks`` work
