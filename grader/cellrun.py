@@ -212,11 +212,13 @@ async def _run(nb, sandbox: Sandbox, test_cells: set[int], *, cell_timeout: floa
                     cell.source = original
                 if index in test_cells:
                     record.cells[index] = _judge(cell, client.last_reply, index in client.seen)
-    except (DeadKernelError, RuntimeError) as err:  # RuntimeError: it died before it was ready
-        if not record.timed_out.startswith("killed"):
-            if isinstance(err, RuntimeError) and "Kernel died" not in str(err):
-                raise
-            record.kernel_died = True
+    except Exception as err:  # noqa: BLE001 - sorted below: only a dead kernel or our own kill is expected
+        if record.timed_out.startswith("killed"):
+            pass  # the watchdog's kill, surfacing wherever the kernel was (starting, running, replying)
+        elif isinstance(err, DeadKernelError) or (isinstance(err, RuntimeError) and "Kernel died" in str(err)):
+            record.kernel_died = True  # RuntimeError: it died before it was ready
+        else:
+            raise
     finally:
         watchdog.cancel()
         processes = processes + km.kernel_processes()

@@ -132,8 +132,14 @@ def test_crash_is_a_dead_kernel(graded):
 
 
 def _kernels_left():
-    return [p for p in psutil.Process().children(recursive=True)
-            if "ipykernel" in " ".join(p.cmdline()) or p.name() == "bwrap"]
+    left = []
+    for p in psutil.Process().children(recursive=True):
+        try:
+            if p.status() != psutil.STATUS_ZOMBIE and ("ipykernel" in " ".join(p.cmdline()) or p.name() == "bwrap"):
+                left.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return left
 
 
 def test_signal_tricks_are_refused_and_missing_notebooks_reported(course, student_copy, tmp_path):

@@ -64,9 +64,21 @@ def _fingerprint() -> dict:
     return prints
 
 
-def _leftovers():
-    me = psutil.Process()
-    return [p for p in me.children(recursive=True) if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+def _children() -> set[int]:
+    return {p.pid for p in psutil.Process().children(recursive=True)}
+
+
+def _leftovers(before: set[int]):
+    """Processes this test process has now that it did not have before grading (earlier tests may have
+    left their shared Spark JVM running: it is not the batch's)."""
+    left = []
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if proc.pid not in before and proc.status() != psutil.STATUS_ZOMBIE:
+                left.append(proc)
+        except psutil.NoSuchProcess:
+            pass
+    return left
 
 
 def _grade(tmp_path, corpus, level):
@@ -91,10 +103,10 @@ def walled(tmp_path_factory, loopback_server):
     if level == "scratch":
         pytest.fail("bubblewrap cannot make namespaces here (apt-get install bubblewrap; .ci/run does)")
     corpus = cases(loopback_server)
-    before = _fingerprint()
+    before, running = _fingerprint(), _children()
     tmp = tmp_path_factory.mktemp("integrity")
     rows = _grade(tmp, corpus, level)
-    return corpus, rows, before, tmp
+    return corpus, rows, (before, running), tmp
 
 
 def test_the_corpus_is_big_enough_and_covers_every_kind():
@@ -134,9 +146,9 @@ def test_executed_copies_show_what_the_walls_did_and_stay_small(walled):
 
 
 def test_checkout_and_shared_data_unchanged_and_no_process_left(walled):
-    _, _, before, _ = walled
+    _, _, (before, running), _ = walled
     assert _fingerprint() == before
-    assert _leftovers() == []
+    assert _leftovers(running) == []
 
 
 # What the walls stop, seen without them: the same submissions at the scratch level reach the
@@ -150,9 +162,10 @@ def test_weakest_level_still_refuses_what_needs_no_root(tmp_path, loopback_serve
     corpus = [c for c in everything if not c.walled and c.stem == EXAM
               and c.student.split("_")[0] in ("zz", "control", "hack", "exit", "flood", "edit")]
     corpus += [c for c in everything if c.student in WITHOUT_WALLS]
+    running = _children()
     rows = _grade(tmp_path, corpus, "scratch")
     got = {k: (r.status, r.score) for k, r in rows.items()}
     expected = _expected(corpus)
     expected.update({(student, EXAM): ("graded", score) for student, score in WITHOUT_WALLS.items()})
     assert got == expected
-    assert _leftovers() == []
+    assert _leftovers(running) == []
