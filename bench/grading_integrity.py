@@ -20,48 +20,14 @@ ours inflates a score, aborts, loses a submission or gets a control wrong.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import http.server
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from _common import REPO, scratch_workspace
 
 LEFT_OUT_OF_PLAIN = {"wall_poison_data"}  # without walls it writes into the real checkout's datasets/
-
-
-class _Go(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - the name http.server calls
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"go")
-
-    def log_message(self, *args):
-        pass
-
-
-@contextlib.contextmanager
-def loopback_server():
-    """A server on 127.0.0.1 answering "go": a kernel that can reach it has the network."""
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Go)
-    server.timeout = 1
-    stop = threading.Event()
-
-    def serve():  # bounded: at most one request per second of waiting, stops with the block
-        while not stop.is_set():
-            server.handle_request()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        stop.set()
-        thread.join(5)
-        server.server_close()
 
 
 def is_control(case) -> bool:
@@ -131,7 +97,7 @@ def _run(args) -> int:
     sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "grader")]
     import plain_nbgrader
     from grader.sandbox import detect_level
-    from integrity_corpus import cases
+    from integrity_corpus import cases, loopback_server
 
     plain_nbgrader.become_subreaper()
     level = detect_level()

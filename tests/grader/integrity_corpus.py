@@ -10,9 +10,12 @@ sandbox level. :func:`write` writes the corpus as ``SUBMISSIONS/<student>/<NN_to
 """
 from __future__ import annotations
 
+import contextlib
 import copy
+import http.server
 import json
 import socket
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -272,6 +275,37 @@ def cases(loopback_port: int) -> list[Case]:
              output_has=["signs of grading: []"]),
     ]
     return c
+
+
+class _Go(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 - the name http.server calls
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"go")
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def loopback_server():
+    """A server on the grader's 127.0.0.1 answering "go" (for ``cases``): a kernel that reaches it has the network."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Go)
+    server.timeout = 1
+    stop = threading.Event()
+
+    def serve():  # bounded: at most one request per second of waiting, stops with the block
+        while not stop.is_set():
+            server.handle_request()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        stop.set()
+        thread.join(5)
+        server.server_close()
 
 
 def write(corpus: list[Case], folder: Path) -> Path:

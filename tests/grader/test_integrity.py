@@ -4,9 +4,7 @@ corpus at the weakest sandbox level refuses every attack that does not need the 
 from __future__ import annotations
 
 import hashlib
-import http.server
 import json
-import threading
 from pathlib import Path
 
 import psutil
@@ -15,6 +13,7 @@ import pytest
 from grader import autograde, sandbox
 from grader.autograde import Limits
 from integrity_corpus import EXAM, POINTS, WELCOME, cases, write
+from integrity_corpus import loopback_server as corpus_server
 from tests_support import REPO_ROOT
 
 pytestmark = pytest.mark.notebook
@@ -22,33 +21,10 @@ pytestmark = pytest.mark.notebook
 LIMITS = Limits(cell_timeout=120, submission_timeout=300, memory_mb=8192)
 
 
-class _Go(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - the name http.server calls
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"go")
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def loopback_server():
-    """A server on the grader's loopback: a kernel that can reach it has the network."""
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Go)
-    server.timeout = 1
-    stop = threading.Event()
-
-    def serve():  # bounded: stops with the module, at most one request per second of waiting
-        while not stop.is_set():
-            server.handle_request()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    stop.set()
-    thread.join(5)
-    server.server_close()
+    with corpus_server() as port:
+        yield port
 
 
 def _fingerprint() -> dict:
