@@ -18,7 +18,6 @@ measure ours and plain alike: peak RSS of the process tree, and processes left r
 from __future__ import annotations
 
 import ctypes
-import os
 import re
 import shutil
 import subprocess

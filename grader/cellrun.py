@@ -200,7 +200,6 @@ async def _run(nb, sandbox: Sandbox, test_cells: set[int], *, cell_timeout: floa
                 try:
                     await client.async_execute_cell(cell, index, execution_count=count)
                 except CellTimeoutError:
-                    cell.source = original
                     record.timed_out = record.timed_out or f"a cell ran past {cell_timeout:g} s"
                     if index in test_cells:
                         record.cells[index] = CellRecord("timed out", f"interrupted after {cell_timeout:g} s")

@@ -55,7 +55,7 @@ def _run(args) -> int:
 
 
 def _autograde(args) -> int:
-    from grader import autograde, gradebook
+    from grader import autograde
 
     if not Path(args.submissions).is_dir():
         raise UsageError(f"no submissions folder {args.submissions}")

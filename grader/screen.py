@@ -94,7 +94,7 @@ def _python_of(source: str) -> tuple[str, list[str]]:
     from IPython.core.inputtransformer2 import TransformerManager
 
     lines, used = [], []
-    for number, line in enumerate(source.splitlines()):
+    for line in source.splitlines():
         m = _MAGIC.match(line)
         if line.lstrip().startswith("!"):
             used.append("!shell")

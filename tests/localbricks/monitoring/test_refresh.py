@@ -51,7 +51,7 @@ def test_refresh_writes_profile_and_drift_tables(spark, table, day):
     kinds = {(r["drift_type"], r["window"]["start"]) for r in drift.where("column_name = 'x' AND slice_key IS NULL").collect()}
     assert kinds == {("BASELINE", day(0)), ("BASELINE", day(1)), ("BASELINE", day(2)),
                      ("CONSECUTIVE", day(1)), ("CONSECUTIVE", day(2))}
-    consecutive = drift.where(f"drift_type = 'CONSECUTIVE' AND column_name = 'x' AND slice_key IS NULL").orderBy("window").first()
+    consecutive = drift.where("drift_type = 'CONSECUTIVE' AND column_name = 'x' AND slice_key IS NULL").orderBy("window").first()
     assert consecutive["window_cmp"]["end"] == consecutive["window"]["start"] == day(1)
     assert consecutive["ks_test"]["statistic"] > 0 and consecutive["wasserstein_distance"] > 0
 
