@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-NAMES = ("churn", "house_prices", "wine_quality")
+NAMES = ("churn", "house_prices", "wine_quality", "inference_log")
 """The data sets this script knows, in the order the CLI writes them."""
 
 HERE = Path(__file__).resolve().parent
@@ -372,6 +372,70 @@ def _wine(scale: float, seed: int) -> dict[str, pd.DataFrame]:
 
 
 # --------------------------------------------------------------------------------------------
+# a churn model's inference log, with planted drift (module 09)
+# --------------------------------------------------------------------------------------------
+
+LOG_START = pd.Timestamp("2025-07-01")
+LOG_DAYS = 28
+DRIFT_DAY = 18
+"""From this day on (2025-07-19; days count from 0) monthly spend shifts up, the 'enterprise' tier appears and the
+customers' behaviour changes, so the unchanged model's accuracy drops."""
+LABEL_LAG_DAYS = 3
+"""Churn labels arrive late: requests of the last three days have none yet."""
+LOG_TIERS = ("basic", "standard", "premium")
+LOG_MODEL_ID = "1"
+
+
+def _deployed_log_odds(tenure, spend, calls, satisfaction, tier) -> np.ndarray:
+    """The churn model in production: a fixed logistic score, the same before and after the drift."""
+    tier_effect = np.select([tier == "basic", tier == "premium"], [0.4, -0.4], 0.0)
+    return (0.5 - 0.06 * tenure + 0.025 * (spend - 70.0) + 0.6 * calls - 0.9 * (satisfaction - 3.0)
+            + tier_effect)
+
+
+def _inference_log(scale: float, seed: int) -> dict[str, pd.DataFrame]:
+    """Requests to a churn model over four weeks: features, score, prediction, and the late label.
+
+    Before ``DRIFT_DAY`` the labels follow the model's own score, so it is well calibrated. After it
+    the inputs drift (monthly spend up by a third, a new 'enterprise' tier at about 30 %) and the
+    behaviour behind the label changes (high spenders and enterprise customers stay far more often
+    than the model expects, so it predicts churn that does not happen): data drift and concept drift
+    at once, and accuracy falls from about 0.77 to about 0.66. Tenure, support calls and
+    satisfaction keep their distributions, so they are the controls a drift table must not flag.
+    """
+    rng = _rng("inference_log", seed)
+    n = _rows(12_000, scale)
+    offsets = np.sort(rng.integers(0, LOG_DAYS * DAY, size=n))
+    day = offsets // DAY
+    drifted = day >= DRIFT_DAY
+    tenure = np.clip(rng.gamma(2.0, 12.0, size=n), 0, 72).round()
+    spend = np.clip(rng.lognormal(np.log(65.0), 0.35, size=n) * np.where(drifted, 1.35, 1.0), 5, None).round(2)
+    calls = rng.poisson(1.4, size=n)
+    satisfaction = rng.integers(1, 6, size=n)
+    tier = rng.choice(LOG_TIERS, size=n, p=(0.45, 0.35, 0.20)).astype(object)
+    enterprise = drifted & (rng.random(n) < 0.30)
+    tier[enterprise] = "enterprise"
+    score = _deployed_log_odds(tenure, spend, calls, satisfaction, tier)
+    probability = _sigmoid(score)
+    behaviour = score - np.where(drifted, 1.5 * (spend > 90) + 3.0 * (tier == "enterprise"), 0.0)
+    churned = (rng.random(n) < _sigmoid(behaviour)).astype(float)
+    churned[day >= LOG_DAYS - LABEL_LAG_DAYS] = np.nan
+    frame = pd.DataFrame({
+        "request_time": _seconds(LOG_START, offsets),
+        "request_id": [f"req-{i:07d}" for i in range(n)],
+        "model_id": LOG_MODEL_ID,
+        "tenure_months": tenure.astype(int),
+        "monthly_spend": spend,
+        "support_calls": calls,
+        "satisfaction_score": satisfaction,
+        "plan_tier": tier,
+        "churn_probability": probability.round(4),
+        "prediction": (probability >= 0.5).astype(int),
+        "churned": pd.array(churned, dtype="Int64"),
+    })
+    return {"churn_inference_log": frame}
+
+# --------------------------------------------------------------------------------------------
 # public API
 # --------------------------------------------------------------------------------------------
 
@@ -379,6 +443,7 @@ _BUILDERS: dict[str, Callable[[float, int], dict[str, pd.DataFrame]]] = {
     "churn": _churn,
     "house_prices": _house_prices,
     "wine_quality": _wine,
+    "inference_log": _inference_log,
 }
 
 

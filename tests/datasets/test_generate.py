@@ -20,7 +20,8 @@ HOUSE_COLUMNS = [
     "house_id", "sqft", "bedrooms", "bathrooms", "lot_size_sqft", "year_built", "neighborhood",
     "condition", "distance_to_center_km", "has_garage", "sale_date", "price",
 ]
-COMMITTED_FILES = {"churn_customers.csv", "churn_activity.csv", "house_prices.csv", "wine.csv"}
+COMMITTED_FILES = {"churn_customers.csv", "churn_activity.csv", "house_prices.csv", "wine.csv",
+                   "churn_inference_log.csv"}
 
 
 # ---------------------------------------------------------------- determinism and drift
@@ -237,3 +238,28 @@ def test_log_target_helps_a_linear_model(houses):
     rmse_log = mean_squared_error(y_test, logged) ** 0.5
     assert rmse_log < 0.9 * rmse_raw
     assert (raw < 0).any()  # the dollar-scale model even predicts negative prices
+
+
+# ---------------------------------------------------------------- inference log (module 09)
+
+@pytest.fixture(scope="module")
+def inference_log(gen):
+    frame = gen.generate("inference_log")["churn_inference_log"]
+    return frame.assign(day=(frame.request_time - gen.LOG_START).dt.days)
+
+
+def test_inference_log_drifts_on_the_planted_day_only(gen, inference_log):
+    before, after = (inference_log[inference_log.day < gen.DRIFT_DAY], inference_log[inference_log.day >= gen.DRIFT_DAY])
+    assert after.monthly_spend.mean() > 1.25 * before.monthly_spend.mean()
+    assert "enterprise" not in set(before.plan_tier) and (after.plan_tier == "enterprise").mean() > 0.25
+    for control in ("tenure_months", "support_calls", "satisfaction_score"):
+        assert abs(after[control].mean() - before[control].mean()) < 0.1 * before[control].std(), control
+
+
+def test_inference_log_accuracy_drops_after_the_drift_and_labels_arrive_late(gen, inference_log):
+    labelled = inference_log.dropna(subset=["churned"])
+    assert labelled.day.max() == gen.LOG_DAYS - gen.LABEL_LAG_DAYS - 1
+    correct = labelled.prediction == labelled.churned
+    before, after = correct[labelled.day < gen.DRIFT_DAY].mean(), correct[labelled.day >= gen.DRIFT_DAY].mean()
+    assert before > 0.72 and after < before - 0.07, (before, after)
+    assert ((inference_log.churn_probability >= 0.5) == (inference_log.prediction == 1)).all()
