@@ -69,16 +69,8 @@ def _check_slices(df, slicing_exprs) -> list[str]:
     return exprs
 
 
-def build(spark, monitor_config, table_name, output_schema, baseline_table=None, slicing_exprs=None) -> Plan:
-    """Validate everything a refresh needs; raise MonitorConfigError with the fix on the first problem."""
-    _require_table(spark, table_name, "monitored table")
-    if not isinstance(output_schema, str) or len(output_schema.split(".")) != 2:
-        raise MonitorConfigError(f"output_schema must be 'catalog.schema', got {output_schema!r}.")
-    if not spark.catalog.databaseExists(output_schema):
-        raise MonitorConfigError(f"The output schema '{output_schema}' does not exist. Create it with "
-                                 f"CREATE SCHEMA {output_schema}.")
-    df = spark.table(table_name)
-    schema = df.schema
+def check_config(schema: T.StructType, monitor_config, table_name: str) -> Plan:
+    """The checks that need only the monitored table's schema (the service runs them at create time)."""
     if isinstance(monitor_config, MonitorSnapshot):
         plan = Plan("Snapshot", {}, None)
     elif isinstance(monitor_config, (MonitorTimeSeries, MonitorInferenceLog)):
@@ -110,12 +102,29 @@ def build(spark, monitor_config, table_name, output_schema, baseline_table=None,
             f"or MonitorSnapshot, got {type(monitor_config).__name__}.")
     skip = {plan.timestamp_col, plan.model_id_col}
     plan.columns = {f.name: f.dataType for f in schema.fields if f.name not in skip and is_profiled(f.dataType)}
+    return plan
+
+
+def check_baseline(plan: Plan, baseline_schema: T.StructType, baseline_table: str) -> None:
+    """A baseline must have every monitored column."""
+    missing = sorted(set(plan.columns) - {f.name for f in baseline_schema.fields})
+    if missing:
+        raise MonitorConfigError(f"The baseline table {baseline_table} lacks the monitored columns "
+                                 f"{', '.join(missing)}; it must have the monitored table's schema.")
+
+
+def build(spark, monitor_config, table_name, output_schema, baseline_table=None, slicing_exprs=None) -> Plan:
+    """Validate everything a refresh needs; raise MonitorConfigError with the fix on the first problem."""
+    _require_table(spark, table_name, "monitored table")
+    if not isinstance(output_schema, str) or len(output_schema.split(".")) != 2:
+        raise MonitorConfigError(f"output_schema must be 'catalog.schema', got {output_schema!r}.")
+    if not spark.catalog.databaseExists(output_schema):
+        raise MonitorConfigError(f"The output schema '{output_schema}' does not exist. Create it with "
+                                 f"CREATE SCHEMA {output_schema}.")
+    df = spark.table(table_name)
+    plan = check_config(df.schema, monitor_config, table_name)
     plan.slicing_exprs = _check_slices(df, slicing_exprs)
     if baseline_table is not None:
         _require_table(spark, baseline_table, "baseline table")
-        base_cols = {f.name for f in spark.table(baseline_table).schema.fields}
-        missing = sorted(set(plan.columns) - base_cols)
-        if missing:
-            raise MonitorConfigError(f"The baseline table {baseline_table} lacks the monitored columns "
-                                     f"{', '.join(missing)}; it must have the monitored table's schema.")
+        check_baseline(plan, spark.table(baseline_table).schema, baseline_table)
     return plan

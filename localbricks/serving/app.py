@@ -1,7 +1,8 @@
 """The HTTP routes of the local serving service (FastAPI), thin: each hands over to ``Endpoints``.
 
-Paths are Databricks' own: the REST API under ``/api/2.0/serving-endpoints`` and queries at
-``/serving-endpoints/{name}/invocations``. Every route but ``/health`` and ``/.well-known`` needs the
+Paths are Databricks' own: the REST API under ``/api/2.0/serving-endpoints``, queries at
+``/serving-endpoints/{name}/invocations`` and Unity Catalog's quality monitors under
+``/api/2.1/unity-catalog/tables/{table}/monitor`` (``localbricks.monitoring.monitors``). Every route but ``/health`` and ``/.well-known`` needs the
 bearer token. Errors leave as Databricks' ``{"error_code", "message"}`` bodies, and bad input is a
 4xx, never a 5xx with a traceback.
 """
@@ -61,7 +62,8 @@ def _score(entity, payload: dict) -> str:
 
 
 def create_app(endpoints: Endpoints, token: str, *, idle_seconds: float = 1800.0,
-               payloads: inference_table.PayloadLogger | None = None, workspace_id: str = "0") -> FastAPI:
+               payloads: inference_table.PayloadLogger | None = None, workspace_id: str = "0",
+               monitors=None) -> FastAPI:
     """The service's app.
 
     Args:
@@ -70,9 +72,16 @@ def create_app(endpoints: Endpoints, token: str, *, idle_seconds: float = 1800.0
         idle_seconds: how long a scale-to-zero entity may sit idle before its model is unloaded.
         payloads: the inference-table writer (one per service).
         workspace_id: what ``/.well-known/databricks-config`` reports.
+        monitors: the workspace's quality monitors (default: the workspace's, with a refresh runner).
     """
     check = BearerCheck(token)
     payloads = payloads or inference_table.PayloadLogger()
+    if monitors is None:
+        from localbricks.monitoring.monitors import Monitors
+        from localbricks.monitoring.runner import RefreshRunner
+
+        monitors = Monitors()
+        monitors.runner = RefreshRunner(monitors)
 
     async def reap_idle():
         while True:
@@ -91,7 +100,7 @@ def create_app(endpoints: Endpoints, token: str, *, idle_seconds: float = 1800.0
             endpoints.close()
 
     app = FastAPI(title="localbricks serving", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.endpoints, app.state.payloads = endpoints, payloads
+    app.state.endpoints, app.state.payloads, app.state.monitors = endpoints, payloads, monitors
 
     @app.exception_handler(ServingError)
     async def serving_error(request, err: ServingError):
@@ -172,6 +181,50 @@ def create_app(endpoints: Endpoints, token: str, *, idle_seconds: float = 1800.0
     async def server_logs(name: str, served: str, request: Request):
         auth(request)
         return {"logs": endpoints.entity(name, served).server_log.text()}
+
+    # -- Unity Catalog quality monitors (w.quality_monitors) ---------------------------------------
+    # Each call is short file work under a lock, or a queue put; refreshes run on the runner's thread.
+    monitor_path = "/api/2.1/unity-catalog/tables/{table_name}/monitor"
+
+    @app.post(monitor_path)
+    async def create_monitor(table_name: str, request: Request):
+        auth(request)
+        return await anyio.to_thread.run_sync(monitors.create, table_name, await _json_body(request))
+
+    @app.get(monitor_path)
+    async def get_monitor(table_name: str, request: Request):
+        auth(request)
+        return monitors.get(table_name)
+
+    @app.put(monitor_path)
+    async def update_monitor(table_name: str, request: Request):
+        auth(request)
+        return await anyio.to_thread.run_sync(monitors.update, table_name, await _json_body(request))
+
+    @app.delete(monitor_path)
+    async def delete_monitor(table_name: str, request: Request):
+        auth(request)
+        return monitors.delete(table_name)
+
+    @app.post(monitor_path + "/refreshes")
+    async def run_refresh(table_name: str, request: Request):
+        auth(request)
+        return monitors.run_refresh(table_name)
+
+    @app.get(monitor_path + "/refreshes")
+    async def list_refreshes(table_name: str, request: Request):
+        auth(request)
+        return monitors.list_refreshes(table_name)
+
+    @app.get(monitor_path + "/refreshes/{refresh_id}")
+    async def get_refresh(table_name: str, refresh_id: str, request: Request):
+        auth(request)
+        return monitors.get_refresh(table_name, refresh_id)
+
+    @app.post(monitor_path + "/refreshes/{refresh_id}/cancel")
+    async def cancel_refresh(table_name: str, refresh_id: str, request: Request):
+        auth(request)
+        return monitors.cancel_refresh(table_name, refresh_id)
 
     # -- queries -----------------------------------------------------------------------------------
     @app.post("/serving-endpoints/{name}/invocations")
