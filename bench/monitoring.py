@@ -425,8 +425,11 @@ def _run(sizes: list[int], data: Path, json_path: str | None) -> int:
                         "incremental_s": ours["incremental_seconds"], "windows_full": ours["windows_full"],
                         "windows_incremental": ours["windows_incremental"], "metric_rows": ours["rows"],
                         "checked_values": {k: [ours["values"][k], plain["values"].get(k)] for k in ours["values"]}})
-        print(f"{rows:,} rows: ours {ours['seconds']:.1f} s, pandas + scipy {plain['seconds']:.1f} s",
+        print(f"{rows:,} rows: ours {ours['seconds']:.1f} s ({ours['peak_mb']:.0f} MB), pandas + scipy "
+              f"{plain['seconds']:.1f} s ({plain['peak_mb']:.0f} MB), incremental {ours['incremental_seconds']:.1f} s",
               file=sys.stderr, flush=True)
+        if json_path:  # kept up to date, so a run stopped during a large size keeps the sizes it finished
+            Path(json_path).write_text(json.dumps(results, indent=2, default=str))
     print()
     _print(results)
     for r in results:
