@@ -51,12 +51,6 @@ class RefreshRunner:
         if not running:  # still queued: it ends here, the worker skips it
             self.monitors.mark(table_name, refresh_id, MonitorRefreshInfoState.CANCELED, "Canceled before it started.")
 
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait until the queue is empty; True if it emptied within ``timeout`` (for tests and shutdown)."""
-        done = threading.Event()
-        threading.Thread(target=lambda: (self._queue.join(), done.set()), daemon=True).start()
-        return done.wait(timeout)
-
     @staticmethod
     def _group(table_name: str, refresh_id: int) -> str:
         return f"monitor-refresh:{table_name}:{refresh_id}"
