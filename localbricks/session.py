@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from localbricks import catalogs, workspace
@@ -112,13 +114,16 @@ def get_spark(master: str | None = None):
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from delta import configure_spark_with_delta_pip
 
+    conf = base_conf(home)
+    jars = conf.pop("spark.jars")
     builder = SparkSession.builder.master(master)
-    for key, value in base_conf(home).items():
+    for key, value in conf.items():
         builder = builder.config(key, value)
     builder = configure_spark_with_delta_pip(builder)
     had_jars = cached_delta_jar() is not None
     try:
-        spark = builder.getOrCreate()
+        with _submit_args("--jars", jars):
+            spark = builder.getOrCreate()
     except Exception as exc:  # the JVM died before answering: say why in words
         if not had_jars:
             raise DeltaJarsUnavailableError(
@@ -130,6 +135,27 @@ def get_spark(master: str | None = None):
         raise LocalbricksError(f"Spark failed to start on master '{master}': {exc}") from None
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+@contextmanager
+def _submit_args(*args: str):
+    """Put ``args`` on the ``spark-submit`` command line pyspark launches the driver JVM with.
+
+    The catalog jar must go there, not into the builder's ``spark.jars``: spark-submit merges
+    ``--jars`` with the Delta jars it resolves from ``spark.jars.packages``, but pyspark then copies
+    the builder's confs over the JVM's, so a builder ``spark.jars`` would replace that merged list
+    and executors on a cluster would never load Delta (local mode hides it: there the driver's
+    classpath serves every task).
+    """
+    old = os.environ.get("PYSPARK_SUBMIT_ARGS")
+    os.environ["PYSPARK_SUBMIT_ARGS"] = shlex.join(args) + " " + (old or "pyspark-shell")
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["PYSPARK_SUBMIT_ARGS"]
+        else:
+            os.environ["PYSPARK_SUBMIT_ARGS"] = old
 
 
 def _connect(url: str):
