@@ -1,10 +1,21 @@
 """Checks for notebook 05, the Unity Catalog feature store. They read what the learner really made
 (feature tables and their Delta history, training sets, registered models, online tables) and
-recompute the expected result independently, with pandas, when the check runs."""
+recompute the expected result when the check runs: with pandas from the offline tables, or, for
+batch scoring, by asking the client to score the learner's registered model again.
+
+Everything is read through public APIs a learner has on Databricks too: Spark and Delta, MLflow,
+the documented ``FeatureEngineeringClient`` methods (imported as ``databricks.feature_engineering``)
+and the SDK. The one exception is the online store's sync state (``_published``): Databricks reports
+it through the SDK's database API, which the local service does not serve, so that helper has a local
+branch that reads localbricks' own online store.
+"""
 from __future__ import annotations
 
+import json
 import math
 import numbers
+import tempfile
+from pathlib import Path
 
 from grader import exercise
 from grader.answer_key import check_quiz
@@ -15,20 +26,22 @@ DOMAIN = "Databricks Machine Learning"
 # ---- helpers -----------------------------------------------------------------------------------
 
 def _spark():
+    """The notebook's session: on Databricks the runtime's, locally the one ``activate()`` started."""
     from pyspark.sql import SparkSession
 
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        return active
-    from localbricks.session import get_spark
-
-    return get_spark()
+    return SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
 
 
 def _fe():
-    from localbricks.feature_store import FeatureEngineeringClient
+    """The client a learner writes: Databricks' package there, localbricks' behind the same name here."""
+    from databricks.feature_engineering import FeatureEngineeringClient
 
     return FeatureEngineeringClient()
+
+
+def _lookup_keys(table) -> list:
+    """The primary keys a point-in-time lookup joins on: all but the timestamp keys."""
+    return [k for k in table.primary_keys if k not in (table.timestamp_keys or [])]
 
 
 def _is_spark_df(obj) -> bool:
@@ -41,14 +54,12 @@ def _require_df(obj, what: str) -> None:
 
 def _feature_table(name: str, what: str = "The feature table"):
     """The table's FeatureTable description, or a teaching AssertionError."""
-    from localbricks.feature_store import FeatureStoreError
-
     spark = _spark()
     assert spark.catalog.tableExists(name), \
         f"{what} {name} does not exist yet: create it with fe.create_table(name=..., primary_keys=[...], ...)."
     try:
         return _fe().get_table(name=name)
-    except FeatureStoreError:
+    except Exception:  # the table exists, so the client's refusal (its error type is its own) means no primary key
         raise AssertionError(f"{name} is a Delta table but not a feature table (it has no primary key): "
                              "create it with fe.create_table, not spark's saveAsTable.") from None
 
@@ -103,7 +114,7 @@ def _expected_features(keys_pdf, lookups: list[dict]):
     for lookup in lookups:
         table = _fe().get_table(name=lookup["table_name"])
         features = lookup["feature_names"] or table.features
-        keys = table.lookup_keys if lookup.get("timestamp_lookup_key") else table.primary_keys
+        keys = _lookup_keys(table) if lookup.get("timestamp_lookup_key") else table.primary_keys
         rows = spark.table(table.name).select(*keys, *table.timestamp_keys, *features).toPandas()
         renames = dict(zip(keys, lookup["lookup_key"]))
         renames.update({f: (lookup.get("rename_outputs") or {}).get(f, f) for f in features})
@@ -125,6 +136,70 @@ def _delta_content(spark, table_name: str, version: int | None = None):
 def _rows(df) -> tuple[list, list]:
     """Columns and sorted rows, to compare two versions of a (small, course-sized) table on the driver."""
     return df.columns, sorted((tuple(r) for r in df.collect()), key=repr)
+
+
+def _values(data, field: str):
+    """Every value of ``field`` anywhere in nested dicts and lists."""
+    if isinstance(data, dict):
+        for name, value in data.items():
+            if name == field and isinstance(value, str):
+                yield value
+            else:
+                yield from _values(value, field)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _values(item, field)
+
+
+def _feature_spec_tables(model_uri: str) -> set | None:
+    """The feature tables a registered model's feature spec reads, or None if the model has no spec.
+
+    ``fe.log_model`` stores the spec among the model's artifacts (``feature_spec.yaml`` on Databricks,
+    ``feature_spec.json`` locally), each lookup naming its ``table_name``; MLflow's artifact API
+    fetches the model on either platform, and a model logged without the client has no such file.
+    """
+    import mlflow
+    import yaml
+
+    with tempfile.TemporaryDirectory(prefix="fe-check-") as tmp:
+        root = Path(mlflow.artifacts.download_artifacts(artifact_uri=model_uri, dst_path=tmp))
+        specs = sorted(p for p in root.rglob("feature_spec.*") if p.suffix in (".json", ".yaml", ".yml"))
+        if not specs:
+            return None
+        text = specs[0].read_text(encoding="utf-8")
+        data = json.loads(text) if specs[0].suffix == ".json" else yaml.safe_load(text)
+    return set(_values(data, "table_name"))
+
+
+def _delta_version(spark, table_name: str) -> int:
+    """The table's latest Delta version, from its history."""
+    from delta.tables import DeltaTable
+
+    return DeltaTable.forName(spark, table_name).history(1).first()["version"]
+
+
+def _published(store, source: str) -> list[tuple[str, int | None]]:
+    """``(online table, Delta version it reflects)`` for each table of ``store`` synced from ``source``.
+
+    On Databricks an online table is a Lakebase synced table in the store's database instance, and the
+    SDK's database API reports the Delta version it last synced. Locally (the one local-only read in
+    these checks) the online store is localbricks' own, which answers the same question itself.
+    """
+    import localbricks
+
+    if localbricks.on_databricks():
+        from databricks.sdk import WorkspaceClient
+
+        found = []
+        for synced in WorkspaceClient().database.list_synced_database_tables(instance_name=store.name):
+            if synced.spec is None or synced.spec.source_table_full_name != source:
+                continue
+            status = synced.data_synchronization_status
+            info = status.last_sync.delta_table_sync_info if status and status.last_sync else None
+            found.append((synced.name, info.delta_commit_version if info else None))
+        return found
+    tables = [store.table(name) for name in store.list_tables()]
+    return [(t.name, t.synced_version) for t in tables if t.source_table_name == source]
 
 
 # ---- 1.5 -----------------------------------------------------------------------------------------
@@ -294,9 +369,6 @@ def check_log_model(model_info, model_name, feature_tables):
     import mlflow
     from mlflow.exceptions import MlflowException
 
-    from localbricks.feature_store import FeatureStoreError
-    from localbricks.feature_store import model as fs_model
-
     assert hasattr(model_info, "model_uri"), "model_info should be the ModelInfo that fe.log_model(...) returns."
     version = getattr(model_info, "registered_model_version", None)
     assert version, "The model was not registered: pass registered_model_name=MODEL_NAME in the same call."
@@ -305,13 +377,11 @@ def check_log_model(model_info, model_name, feature_tables):
     except MlflowException:
         raise AssertionError(f"model_info's version is not a version of {model_name}: register under MODEL_NAME.") from None
     uri = f"models:/{model_name}/{version}"
-    try:
-        wrapper = fs_model.load(uri)
-    except FeatureStoreError:
-        raise AssertionError("The registered model carries no feature spec, so it cannot look its features up from keys: "
-                             "mlflow.sklearn.log_model and autolog save only the estimator. Log it with fe.log_model.") from None
-    used = set(wrapper.spec["tables"])
-    missing = [t for t in feature_tables if t not in used]
+    used = _feature_spec_tables(uri)
+    assert used is not None, \
+        ("The registered model carries no feature spec, so it cannot look its features up from keys: "
+         "mlflow.sklearn.log_model and autolog save only the estimator. Log it with fe.log_model.")
+    missing = [t for t in feature_tables if t.lower() not in {u.lower() for u in used}]  # UC names are case-insensitive
     assert not missing, f"The model's feature spec does not read {missing}: pass the training_set built from both lookups."
     assert mlflow.models.get_model_info(uri).signature is not None, \
         ("The model has no signature, which Unity Catalog needs: log it with fe.log_model and the training set it was "
@@ -338,15 +408,11 @@ def check_score_batch(primary_keys_df, predictions, model_info, model_name, keys
     asked = primary_keys_df.toPandas()
     assert len(got) == len(asked), "predictions should have one row per row of primary_keys_df."
     uri = f"models:/{model_name}/{getattr(model_info, 'registered_model_version', None)}"
-    from localbricks.feature_store import FeatureStoreError
-    from localbricks.feature_store import model as fs_model
-
-    try:
-        wrapper = fs_model.load(uri)
-    except FeatureStoreError:
+    try:  # the registered model scored again on the learner's keys: its lookups are the ones it was logged with
+        expected = _fe().score_batch(model_uri=uri, df=primary_keys_df).select(*keys, "prediction").toPandas()
+    except Exception:  # no such version, or a model without a feature spec: the client refuses to score it
         raise AssertionError("Finish the log_model exercise first: the registered model must carry its feature spec.") from None
-    expected = _expected_features(asked, wrapper.spec["lookups"])
-    expected["prediction"] = [float(p) for p in wrapper.predict_features(expected)]
+    expected["prediction"] = expected["prediction"].astype(float)
     for frame in (got, expected):
         frame["__t"] = _timestamps(frame[keys[1]])
     got = got.set_index([keys[0], "__t"]).sort_index()
@@ -366,23 +432,20 @@ def check_score_batch(primary_keys_df, predictions, model_info, model_name, keys
     "store.lookup(online_table_name, {'customer_id': CUSTOMER}) reads one row by key, as a serving endpoint does.",
 ])
 def check_publish(online_row, store_name, source_tables, lookup_table, customer_id, key="customer_id"):
-    from localbricks.feature_store import FeatureStoreError, metadata
-
     spark = _spark()
     fe = _fe()
     try:
         store = fe.get_online_store(name=store_name)
-    except FeatureStoreError:
-        raise AssertionError(f"There is no online store '{store_name}': run the cell that creates it.") from None
-    online_names = {}
+    except Exception:  # locally the client raises for an unknown name; Databricks' may return None
+        store = None
+    assert store is not None, f"There is no online store '{store_name}': run the cell that creates it."
     for table in source_tables:
-        published = [o.split("/", 1)[1] for o in _feature_table(table).online_tables if o.startswith(store_name + "/")]
+        _feature_table(table)
+        published = _published(store, table)
         assert published, f"{table} is not published to the online store '{store_name}' yet: use fe.publish_table."
-        online = store.table(published[0])
-        assert online.spec["synced_version"] == metadata.delta_version(spark, table), \
+        assert published[0][1] == _delta_version(spark, table), \
             (f"The online copy of {table} is behind its offline table: a TRIGGERED online table only syncs when you "
              "publish it again.")
-        online_names[table] = published[0]
     assert isinstance(online_row, dict), "online_row should be the dict an online lookup returns (None means no row was found)."
     table = fe.get_table(name=lookup_table)
     rows = spark.table(table.name).where(f"`{key}` = '{customer_id}'")

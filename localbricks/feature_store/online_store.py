@@ -121,6 +121,12 @@ class OnlineTable:
     def __repr__(self) -> str:
         return f"OnlineTable({self.name!r}, store={self.store!r}, primary_keys={self.primary_keys!r})"
 
+    @property
+    def synced_version(self) -> int:
+        """The source table's Delta version this online table reflects (-1 before its first sync), as
+        Databricks reports a synced table's last synced Delta commit version."""
+        return int(self.spec["synced_version"])
+
     def encode_key(self, keys) -> str:
         """Canonical key text for a dict (extra entries ignored), a tuple in key order, or a scalar."""
         if isinstance(keys, dict):

@@ -252,6 +252,24 @@ def test_log_model(fe, logged, training, tables, uc):
     unregistered = fe.log_model(model=logged["model"], artifact_path="model", flavor=mlflow.sklearn,
                                 training_set=training[0])
     assert_check_failed(checks.check_log_model, unregistered, logged["name"], [tables["profile"]], match="not registered")
+    # logged with the client, but from a training set that never reads the activity table
+    profile_only = fe.create_training_set(df=training[0].load_df().select("customer_id", "label_ts", "churned"),
+                                          label="churned", feature_lookups=_lookups(tables)[:1])
+    narrow = make_narrow_model(training[1].toPandas())
+    narrow_name = _name("profile_only_model")
+    narrow_info = fe.log_model(model=narrow, artifact_path="model", flavor=mlflow.sklearn, training_set=profile_only,
+                               registered_model_name=narrow_name)
+    assert_check_passed(checks.check_log_model, narrow_info, narrow_name, [tables["profile"]])
+    assert_check_failed(checks.check_log_model, narrow_info, narrow_name, [tables["profile"], tables["activity"]],
+                        match="does not read")
+
+
+def make_narrow_model(frame):
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(SimpleImputer(strategy="median"), LogisticRegression(max_iter=500)).fit(frame[PROFILE], frame["churned"])
 
 
 # ---------------------------------------------------------------------------- 1.9 score_batch
@@ -273,6 +291,9 @@ def test_score_batch(spark, fe, logged, labels_df):
     assert_check_failed(checks.check_score_batch, keys, predictions.limit(3), logged["info"], logged["name"],
                         match="one row per row")
     assert_check_failed(checks.check_score_batch, keys, keys, logged["info"], logged["name"], match="'prediction'")
+    no_such_version = types.SimpleNamespace(registered_model_version="99")
+    assert_check_failed(checks.check_score_batch, keys, predictions, no_such_version, logged["name"],
+                        match="Finish the log_model exercise")
 
 
 # ---------------------------------------------------------------------------- 1.10 online tables
@@ -307,3 +328,32 @@ def test_publish(spark, fe, tables):
     assert fresh["logins"] == 99
     assert_check_passed(checks.check_publish, fresh, store_name, sources, activity, "C001")
     assert_check_failed(checks.check_publish, fresh, "no-such-store", sources, activity, "C001", match="no online store")
+
+
+def test_publish_reads_sync_state_from_the_sdk_on_databricks(monkeypatch):
+    """On a workspace an online table is a Lakebase synced table: its source and last synced Delta
+    version come from the SDK's database API (real SDK types here; the client answering is a stand-in)."""
+    import databricks.sdk
+    from databricks.sdk.service.database import SyncedDatabaseTable
+
+    import localbricks
+
+    listed = [SyncedDatabaseTable.from_dict(d) for d in (
+        {"name": "main.s.profile_online", "spec": {"source_table_full_name": "main.s.profile"},
+         "data_synchronization_status": {"last_sync": {"delta_table_sync_info": {"delta_commit_version": 4}}}},
+        {"name": "main.s.other_online", "spec": {"source_table_full_name": "main.s.other"}},
+        {"name": "main.s.profile_new", "spec": {"source_table_full_name": "main.s.profile"}},  # not synced yet
+    )]
+    asked = []
+
+    class Database:
+        def list_synced_database_tables(self, instance_name):
+            asked.append(instance_name)
+            return iter(listed)
+
+    monkeypatch.setattr(localbricks, "on_databricks", lambda: True)
+    monkeypatch.setattr(databricks.sdk, "WorkspaceClient", lambda: types.SimpleNamespace(database=Database()))
+    store = types.SimpleNamespace(name="fs-course")
+    assert checks._published(store, "main.s.profile") == [("main.s.profile_online", 4), ("main.s.profile_new", None)]
+    assert checks._published(store, "main.s.missing") == []
+    assert asked == ["fs-course", "fs-course"]
