@@ -2,6 +2,8 @@
 MLflow store (the same one the notebook logs to), so what is graded is what was really logged."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from grader import exercise
 from grader.answer_key import check_quiz
 
@@ -157,14 +159,31 @@ def check_search_filter(forest_runs, experiment_id, threshold, model_type="fores
     assert not (expected - got), "Some matching runs are missing: is max_results cutting them off, or the comparison the wrong way round?"
 
 
+def _notebook_exists(path) -> bool:
+    """Whether AutoML's trial notebook is there. On Databricks ``notebook_path`` is a workspace path, which
+    the SDK's workspace API looks up; locally AutoML writes the notebook to a file and the path names it."""
+    import localbricks
+
+    if not path:
+        return False
+    if localbricks.on_databricks():
+        from databricks.sdk import WorkspaceClient
+        from databricks.sdk.errors import NotFound
+
+        try:
+            WorkspaceClient().workspace.get_status(path)
+        except NotFound:
+            return False
+        return True
+    return Path(path).is_file()
+
+
 @exercise("01.automl_run", domain=DOMAIN, objective="1.3", hints=[
     "from databricks import automl; summary = automl.classify(dataset, target_col=..., primary_metric=..., timeout_minutes=...)",
     "The label column is 'churned'; with 10% positives, rank trials by 'f1', not accuracy.",
     "exclude_cols=[...] keeps columns you know must not be used (leaks, identifiers) away from every model.",
 ])
 def check_automl_run(summary, target_col="churned", primary_metric="f1"):
-    import os
-
     assert hasattr(summary, "best_trial") and hasattr(summary, "trials"), "summary should be what automl.classify returned."
     best = summary.best_trial
     run = _get_run(best.mlflow_run_id, "summary.best_trial.mlflow_run_id")
@@ -174,7 +193,7 @@ def check_automl_run(summary, target_col="churned", primary_metric="f1"):
         f"AutoML should rank trials by {primary_metric}: churn is imbalanced, so accuracy would mislead."
     scores = [t.metrics.get(metric, float("-inf")) for t in summary.trials]
     assert best.metrics.get(metric) == max(scores), "best_trial should be the trial with the best validation score."
-    assert os.path.exists(best.notebook_path), "The best trial's notebook is missing from the workspace."
+    assert _notebook_exists(best.notebook_path), "The best trial's notebook is missing from the workspace."
 
 
 @exercise("01.automl_glass_box", domain=DOMAIN, objective="1.4", hints=[

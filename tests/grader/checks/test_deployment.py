@@ -293,3 +293,33 @@ def test_foreach_batch(spark, model, customers, tmp_path):
 
 def test_deployment_modes():
     assert_quiz_graded_from_bank(checks.check_deployment_modes, "07.deployment_modes")
+
+
+def test_expectation_counts_come_from_the_event_log_on_databricks(monkeypatch):
+    """On a workspace the counts are each flow_progress event's data_quality, read with event_log();
+    the session answering the query is a stand-in with the event log's shape (a JSON string per event)."""
+    import json
+    import types
+
+    import localbricks
+
+    def session(*qualities):
+        asked = []
+
+        def sql(query):
+            asked.append(query)
+            rows = [types.SimpleNamespace(dq=json.dumps(q)) for q in qualities]
+            return types.SimpleNamespace(collect=lambda: rows)
+        return types.SimpleNamespace(sql=sql), asked
+
+    monkeypatch.setattr(localbricks, "on_databricks", lambda: True)
+    two_batches = ({"dropped_records": 3, "expectations": [{"name": "valid_event", "passed_records": 40, "failed_records": 3}]},
+                   {"dropped_records": 2, "expectations": [{"name": "valid_event", "passed_records": 10, "failed_records": 2}]})
+    spark, asked = session(*two_batches)
+    assert checks._dropped_by_expectations(spark, "main.s.clean_events") == 5
+    assert "event_log(TABLE(main.s.clean_events))" in asked[0] and "flow_progress" in asked[0]
+    warn_only, _ = session({"dropped_records": 0, "expectations": [{"name": "valid_event", "passed_records": 40, "failed_records": 3}]})
+    assert checks._dropped_by_expectations(warn_only, "main.s.clean_events") is None
+    none, _ = session()
+    with pytest.raises(AssertionError, match="has no expectations"):
+        checks._dropped_by_expectations(none, "main.s.clean_events")

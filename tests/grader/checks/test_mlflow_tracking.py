@@ -1,5 +1,6 @@
 """Both sides of every notebook-01 check, against real runs in a throw-away MLflow store."""
 import uuid
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -187,6 +188,32 @@ def test_automl_run(mlflow_env, churn_small):
     assert_check_passed(checks.check_glass_box, best, right)
     other = "RandomForestClassifier" if best != "RandomForestClassifier" else "LogisticRegression"
     assert_check_failed(checks.check_glass_box, other, right, match="not the estimator")
+
+    Path(right.best_trial.notebook_path).unlink()  # the trial's notebook deleted from the workspace
+    assert_check_failed(checks.check_automl_run, right, match="notebook is missing")
+
+
+def test_automl_notebooks_are_workspace_paths_on_databricks(monkeypatch):
+    """On a workspace the trial notebook is looked up with the SDK's workspace API (the client answering
+    is a stand-in; NotFound is the SDK's own error)."""
+    import types
+
+    import databricks.sdk
+    from databricks.sdk.errors import NotFound
+
+    import localbricks
+
+    def get_status(path):
+        if path != "/Users/me/automl/trial-1":
+            raise NotFound(f"Path ({path}) doesn't exist.")
+        return types.SimpleNamespace(path=path, object_type="NOTEBOOK")
+
+    monkeypatch.setattr(localbricks, "on_databricks", lambda: True)
+    monkeypatch.setattr(databricks.sdk, "WorkspaceClient",
+                        lambda: types.SimpleNamespace(workspace=types.SimpleNamespace(get_status=get_status)))
+    assert checks._notebook_exists("/Users/me/automl/trial-1")
+    assert not checks._notebook_exists("/Users/me/automl/trial-2")
+    assert not checks._notebook_exists(None)
 
 
 def test_ml_runtimes():
