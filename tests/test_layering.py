@@ -41,10 +41,18 @@ _ALLOWED = {
     "grader/progress.py": "from localbricks import workspace\n",
     "grader/run.py": "from localbricks import workspace\n",
     "grader/checks/__init__.py": "",
-    "grader/checks/deployment.py": "from localbricks import session\n",
-    "localbricks/__init__.py": "",
+    "grader/checks/deployment.py": "import localbricks\nfrom localbricks.pipelines import expectation_metrics\n",
+    "grader/checks/feature_store.py": "import localbricks\nfrom localbricks.errors import LocalbricksError\n",
+    "grader/checks/tuning.py": "",
+    "grader/checks/serving.py": "",
+    "localbricks/__init__.py": "from localbricks import workspace\nfrom localbricks.errors import LocalbricksError\n",
+    "localbricks/errors.py": "class LocalbricksError(Exception): ...\n",
     "localbricks/workspace.py": "REPO_ROOT = None\n",
     "localbricks/session.py": "from localbricks import workspace\n",
+    "localbricks/pipelines/__init__.py": "from localbricks.pipelines.metrics import expectation_metrics\n",
+    "localbricks/pipelines/metrics.py": "def expectation_metrics(spark, table): ...\n",
+    "localbricks/feature_store/__init__.py": "",
+    "localbricks/feature_store/model.py": "def load(uri): ...\n",
 }
 
 
@@ -58,13 +66,32 @@ def test_each_contract_fails_on_the_import_it_forbids(tmp_path):
 
     _write(tmp_path, {
         "localbricks/session.py": "from localbricks import workspace\nimport grader.paths\n",
-        "grader/checks/deployment.py": "from localbricks.workspace import REPO_ROOT\n",
+        "grader/paths.py": "from localbricks.workspace import REPO_ROOT\n",
+        "grader/checks/feature_store.py": "from localbricks.feature_store import model\n",
     })
     broken = lint_imports(tmp_path, config)
     assert broken.returncode != 0
-    assert "Contracts: 0 kept, 2 broken." in broken.stdout, broken.stdout
+    assert "Contracts: 0 kept, 3 broken." in broken.stdout, broken.stdout
     assert "localbricks.session -> grader.paths" in broken.stdout
-    assert "grader.checks.deployment -> localbricks.workspace" in broken.stdout
+    assert "grader.paths -> localbricks.workspace" in broken.stdout
+    assert "grader.checks.feature_store -> localbricks.feature_store.model" in broken.stdout
+
+
+def test_checks_may_use_only_localbricks_public_top_level(tmp_path):
+    """The checks' contract on its own: each way into localbricks' internals breaks it, the top level,
+    errors and the pipeline check's local branch do not."""
+    config = tmp_path / "pyproject.toml"
+    config.write_text((REPO_ROOT / "pyproject.toml").read_text())
+    _write(tmp_path, {**_ALLOWED,
+                      "grader/checks/tuning.py": "from localbricks.session import get_spark\n",
+                      "grader/checks/serving.py": "from localbricks.pipelines import expectation_metrics\n",
+                      "grader/checks/deployment.py": "import localbricks.pipelines.metrics\n"})
+    broken = lint_imports(tmp_path, config)
+    assert broken.returncode != 0
+    assert "Contracts: 2 kept, 1 broken." in broken.stdout, broken.stdout
+    assert "grader.checks.tuning -> localbricks.session" in broken.stdout
+    assert "grader.checks.serving -> localbricks.pipelines" in broken.stdout  # allowed to deployment alone
+    assert "grader.checks.deployment -> localbricks.pipelines.metrics" in broken.stdout  # the package, not its modules
 
 
 # ---------------------------------------------------------------- private names across localbricks' packages
