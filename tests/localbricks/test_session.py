@@ -36,6 +36,17 @@ def test_the_driver_jvm_starts_with_the_quick_start_options(spark):
     assert expected and all(option in args for option in expected), args
 
 
+def test_executors_are_given_delta_and_the_catalog_jar(spark):
+    """What executors on a cluster load is the context's spark.jars: it must hold Delta's resolved
+    jars and the catalog plugin both (local mode would pass with either missing; a cluster fails)."""
+    from localbricks.jvm import catalog_jar
+
+    jars = [Path(j.removeprefix("file:")).name for j in spark.sparkContext.getConf().get("spark.jars").split(",")]
+    assert catalog_jar().name in jars
+    assert any(name.startswith("io.delta_delta-spark_") for name in jars), jars
+    assert "PYSPARK_SUBMIT_ARGS" not in os.environ or "--jars" not in os.environ["PYSPARK_SUBMIT_ARGS"]
+
+
 def test_on_databricks_nothing_is_started(monkeypatch):
     monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "16.4")
     namespace = {"spark": "the runtime's spark"}
