@@ -69,12 +69,28 @@ def base_conf(home: Path) -> dict[str, str]:
         "spark.pyspark.driver.python": sys.executable,
         _HOME_CONF: str(home),
     }
+    conf.update({f"spark.executorEnv.{name}": value for name, value in _worker_environment(home).items()})
     if os.environ.get("LOCALBRICKS_IVY_HOME"):
         conf["spark.jars.ivy"] = str(_ivy_home())
     for name in catalogs.existing():
         catalogs.ensure_folder(name)
         conf.update(catalogs.plugin_conf(name))
     return conf
+
+
+# What Python workers need to find the workspace: its folder, its MLflow store and registry switch
+_WORKER_ENV = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "_MLFLOW_SERVER_ARTIFACT_ROOT",
+               "LOCALBRICKS_UC_REGISTRY")
+
+
+def _worker_environment(home: Path) -> dict[str, str]:
+    """The variables executors must hand their Python workers. In local mode workers inherit this
+    process's environment; a cluster's executors are started by its worker daemons, whose
+    environment knows nothing of this workspace, so MLflow calls in a UDF or a SparkTrials trial
+    would log to a ``./mlruns`` folder on the worker instead."""
+    env = {name: os.environ[name] for name in _WORKER_ENV if os.environ.get(name)}
+    env[workspace.HOME_ENV] = str(home)
+    return env
 
 
 def _active_session():

@@ -164,6 +164,58 @@ def test_a_notebook_runs_green_on_a_standalone_cluster_with_its_tasks_on_both_wo
         assert sum(tasks) >= evals, tasks
 
 
+_WORKER_SIDE_CELLS = ["""\
+SPARK_MASTER = None
+WORKSPACE = None
+""", """\
+import os
+os.environ["LOCALBRICKS_HOME"] = WORKSPACE
+import localbricks
+localbricks.activate(master=SPARK_MASTER)
+""", """\
+import json, sys
+import mlflow
+from pyspark.sql import functions as F
+
+@F.udf("string")
+def worker_side(_):
+    import json, os, socket, sys
+    import mlflow
+    with mlflow.start_run(experiment_id=EXPERIMENT, run_name="from_a_worker") as run:
+        mlflow.log_metric("pid", os.getpid())
+    return json.dumps({"python": sys.executable, "tracking_uri": mlflow.get_tracking_uri(),
+                       "home": os.environ.get("LOCALBRICKS_HOME"), "run_id": run.info.run_id})
+
+EXPERIMENT = mlflow.set_experiment("/Shared/cluster_test").experiment_id
+seen = [json.loads(r[0]) for r in spark.range(2).repartition(2).select(worker_side("id")).collect()]
+DRIVER = {"python": sys.executable, "tracking_uri": mlflow.get_tracking_uri(), "home": WORKSPACE}
+"""]
+_WORKER_SIDE_RECORD = """\
+import json as _json, os as _os
+_json.dump({"seen": seen, "driver": DRIVER, "app_id": spark.sparkContext.applicationId,
+            "runs": sorted(r.info.run_id for r in mlflow.search_runs([EXPERIMENT], output_format="list"))},
+           open(_os.environ["CLUSTER_RECORD"], "w"))
+"""
+
+
+def test_python_workers_on_the_cluster_log_to_the_notebooks_mlflow_store(cluster, tmp_path, monkeypatch):
+    """A UDF (or a SparkTrials trial) calling MLflow on an executor must reach the workspace's store,
+    with the course's interpreter, though the executor was started by a worker daemon, not the kernel."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(metadata={"course": {"ci_parameters": {}}, "kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in _WORKER_SIDE_CELLS]
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    source = tmp_path / "src" / "worker_side.ipynb"
+    source.parent.mkdir()
+    nbformat.write(nb, source)
+    record = _run(source, tmp_path, cluster["url"], _WORKER_SIDE_RECORD, monkeypatch)
+    assert all(n > 0 for n in _finished_tasks(cluster["work_dirs"], record["app_id"]))
+    assert [{k: v for k, v in s.items() if k != "run_id"} for s in record["seen"]] == [record["driver"]] * 2
+    assert sorted(s["run_id"] for s in record["seen"]) == record["runs"]
+
+
 @pytest.fixture(scope="module")
 def connect_server(tmp_path_factory):
     """A Spark Connect server on loopback, started with the confs and jars a local session gets."""
