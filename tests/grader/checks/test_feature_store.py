@@ -224,11 +224,13 @@ def test_training_set_needs_both_lookups_and_the_keys(fe, training, labels_df, t
         FeatureLookup(table_name=tables["profile"], feature_names=PROFILE, lookup_key="customer_id")])
     assert_check_failed(checks.check_training_set, profile_only, profile_only.load_df(), labels_df, tables["profile"],
                         tables["activity"], PROFILE, ACTIVITY, match="both feature tables")
-    as_of_nothing = types.SimpleNamespace(load_df=lambda: training_df, feature_lookups=[
-        FeatureLookup(table_name=tables["profile"], lookup_key="customer_id"),
-        FeatureLookup(table_name=tables["activity"], lookup_key=["customer_id", "snapshot_ts"])])
-    assert_check_failed(checks.check_training_set, as_of_nothing, training_df, labels_df, tables["profile"],
-                        tables["activity"], PROFILE, ACTIVITY, match="point-in-time")
+    # a hand-made training_df beside a training set that never reads the activity table
+    assert_check_failed(checks.check_training_set, profile_only, training_df, labels_df, tables["profile"],
+                        tables["activity"], PROFILE, ACTIVITY, match="both feature tables")
+    # a lookup on the time-series table that is not point-in-time never becomes a training set to check
+    with pytest.raises(ValueError, match="timestamp_lookup_key"):
+        fe.create_training_set(df=labels_df, label="churned", feature_lookups=[
+            FeatureLookup(table_name=tables["activity"], feature_names=ACTIVITY, lookup_key="customer_id")])
     no_keys = fe.create_training_set(df=labels_df, feature_lookups=_lookups(tables), label="churned",
                                      exclude_columns=["customer_id", "label_ts"])
     assert_check_failed(checks.check_training_set, no_keys, no_keys.load_df(), labels_df, tables["profile"],
