@@ -176,3 +176,39 @@ def test_the_private_name_rule_finds_each_form(tmp_path):
         "localbricks.pipelines.server: session._base_conf (localbricks.session)",
         "localbricks.registry.store: from localbricks.pipelines.spec import _helper",
     ]
+
+
+# ---------------------------------------------------------------- private attributes in the checks
+
+# pyspark.ml's documented way to write an Estimator or Transformer is to override these
+_EXTENSION_POINTS = {"_fit", "_transform"}
+
+
+def private_attributes_in_checks(root: Path) -> list[str]:
+    """Every ``X._name`` read in ``grader/checks`` (``X`` not ``self`` or ``cls``): a check that reads
+    another library's private attribute grades what no learner's API promises, here or on Databricks."""
+    found = []
+    for path in sorted((root / "grader" / "checks").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if (isinstance(node, ast.Attribute) and _is_private(node.attr) and node.attr not in _EXTENSION_POINTS
+                    and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
+                found.append(f"{path.stem}:{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_checks_read_no_private_attributes():
+    assert private_attributes_in_checks(REPO_ROOT) == []
+
+
+def test_the_private_attribute_rule_finds_each_form(tmp_path):
+    _write(tmp_path, {"grader/checks/tuning.py": """\
+        def check(trials, spark, base):
+            assert trials._spark_context is spark.sparkContext
+            spark.sparkContext._jsc.sc()
+            base._fit(None, None)  # an Estimator subclass calling its base: allowed
+            return self._cache, trials.__class__
+        """})
+    assert private_attributes_in_checks(tmp_path) == [
+        "tuning:2: trials._spark_context",
+        "tuning:3: spark.sparkContext._jsc",
+    ]
