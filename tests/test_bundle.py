@@ -23,7 +23,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = REPO_ROOT / "databricks.yml"
 NOTEBOOKS = sorted(p.name for p in (REPO_ROOT / "notebooks").glob("*.ipynb"))
 TOP_LEVEL = {"bundle", "variables", "sync", "resources", "targets", "include", "artifacts", "workspace",
-             "permissions", "run_as", "presets", "experimental"}
+             "permissions", "run_as", "presets", "experimental", "scripts"}
 """The top-level keys of a bundle configuration (Databricks' "Bundle configuration" reference)."""
 _VAR = re.compile(r"\$\{var\.([A-Za-z0-9_]+)\}")
 
