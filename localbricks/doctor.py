@@ -13,6 +13,10 @@ from localbricks.errors import JavaNotFoundError
 from localbricks.java import MIN_JAVA, java_binary, java_version
 
 PINNED = ("pyspark", "delta-spark", "mlflow", "nbgrader", "papermill", "scikit-learn", "databricks-sdk")
+# What the course imports that a Databricks ML runtime does not bring: databricks.yml installs them
+# on the job cluster, and on a workspace the doctor checks them instead of Java and the pins
+RUNTIME_EXTRAS = ("optuna", "hyperopt", "imbalanced-learn", "mistune")
+MIN_SPARK_MAJOR = 4
 
 
 def pinned_versions() -> dict[str, str]:
@@ -27,8 +31,11 @@ def pinned_versions() -> dict[str, str]:
 
 
 def check() -> list[tuple[str, bool, str]]:
-    """Return (item, ok, detail) rows for Python, Java, javac and the pinned packages."""
+    """Return (item, ok, detail) rows for Python, Java, javac and the pinned packages; on Databricks,
+    for what the workspace must have instead (the runtime brings Spark, Java, MLflow)."""
     rows = [("python", sys.version_info >= (3, 11), sys.version.split()[0])]
+    if workspace.on_databricks():
+        return rows + _runtime_rows()
     try:
         major = java_version()
         rows.append(("java", major >= MIN_JAVA, f"Java {major} at {java_binary()}"
@@ -48,6 +55,26 @@ def check() -> list[tuple[str, bool, str]]:
             continue
         want = pins.get(name)
         rows.append((name, want is None or installed == want, f"{installed}" + ("" if installed == want else f" (requirements.txt pins {want})")))
+    return rows
+
+
+def _runtime_rows() -> list[tuple[str, bool, str]]:
+    """A Databricks runtime's own Spark (its pyspark has no pip metadata) and the course's extras."""
+    import os
+
+    import pyspark
+
+    spark_major = int(pyspark.__version__.split(".")[0])
+    rows = [("runtime", True, f"Databricks Runtime {os.environ['DATABRICKS_RUNTIME_VERSION']}"),
+            ("pyspark", spark_major >= MIN_SPARK_MAJOR, pyspark.__version__
+             + ("" if spark_major >= MIN_SPARK_MAJOR else f" (need Spark {MIN_SPARK_MAJOR}+: Databricks Runtime 17 or later)"))]
+    pins = pinned_versions()
+    for name in RUNTIME_EXTRAS:
+        try:
+            rows.append((name, True, version(name)))
+        except PackageNotFoundError:
+            rows.append((name, False, f"not installed: add the library {name}=={pins.get(name)} to the cluster "
+                                      "(databricks.yml does), or %pip install it"))
     return rows
 
 
