@@ -48,8 +48,14 @@ grade: install  ## autograde submissions/ into gradebook.csv
 progress: install
 	$(BIN)/python -m grader progress
 
+# every benchmark in turn (stopping at the first that fails), then one table of all their ratios
 bench: install
-	@for b in bench/[!_]*.py; do [ -e "$$b" ] || { echo "no benchmarks yet"; break; }; [ "$$b" = bench/plain_nbgrader.py ] && continue; echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@export BENCH_RATIOS=$$(mktemp); trap 'rm -f "$$BENCH_RATIOS"' EXIT; status=0; \
+	for b in bench/[!_]*.py; do \
+		[ "$$b" = bench/plain_nbgrader.py ] && continue; \
+		echo "== $$b"; $(BIN)/python $$b || { status=1; break; }; \
+	done; \
+	echo "== ratios"; $(BIN)/python bench/_summary.py; exit $$status
 
 mlflow-ui: install  ## browse the local MLflow runs at http://127.0.0.1:5000
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/.localbricks/mlflow.db --host 127.0.0.1 --port 5000

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import nbformat
 
-from _common import REPO, scratch_workspace
+from _common import REPO, report_ratio, scratch_workspace
 
 STEM = "10_practice_exam"
 
@@ -94,6 +94,8 @@ def _run(args) -> int:
     for label, (scores, seconds, watch) in results.items():
         same = "yes" if scores == reference else "no"
         print(f"{label:28}{seconds:>9.1f}{watch.peak_rss_mb:>13.0f}{same:>13}{plain_seconds / seconds:>14.2f}")
+        if label.startswith("ours"):
+            report_ratio("grading", f"plain nbgrader / {label}, wall", plain_seconds / seconds, "above 1: ours is faster")
     print(f"(plain: nbgrader generate_assignment took {batch.generate_seconds:.1f} s more, not counted; "
           f"exit codes {batch.exit_codes}{'; aborted ' + str(batch.aborted) if batch.aborted else ''})")
     expected = {key: (2.0 if key[0].startswith("key") else 0.0) for key in paths}

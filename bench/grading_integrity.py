@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import REPO, scratch_workspace
+from _common import REPO, report_ratio, scratch_workspace
 
 LEFT_OUT_OF_PLAIN = {"wall_poison_data"}  # without walls it writes into the real checkout's datasets/
 
@@ -137,6 +137,9 @@ def _run(args) -> int:
             if items:
                 print(f"{label} {what}: {', '.join(items)}")
     print(f"plain exit codes: {batch.exit_codes}")
+    report_ratio("grading_integrity", "plain nbgrader / ours, wall", plain_seconds / ours_seconds,
+                 f"above 1: ours is faster (ours graded {ours['graded']}, plain {plain['graded']}); "
+                 f"attacks contained: ours {ours['contained']}, plain {plain['contained']} of {ours['attacks']}")
     for c in corpus:  # why ours got a control wrong: the row's own account
         row = ours_rows.get((c.student, c.stem))
         if is_control(c) and row is not None and row.score != c.score:

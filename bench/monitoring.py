@@ -51,7 +51,7 @@ import threading
 import time
 from pathlib import Path
 
-from _common import REPO, scratch_workspace
+from _common import REPO, report_ratio, scratch_workspace
 
 BASE_ROWS = 12_000  # the inference log's rows at scale 1
 BASELINE_DAYS = 7
@@ -382,6 +382,10 @@ def _print(results: list[dict]) -> None:
             f"{'incr s':>8} {'incr/full':>10}")
     print(head)
     for r in results:
+        report_ratio("monitoring", f"{r['rows']:,} rows: pandas + scipy / ours, refresh", r["plain_s"] / r["ours_s"],
+                     "above 1: our refresh is faster")
+        report_ratio("monitoring", f"{r['rows']:,} rows: incremental / full refresh", r["incremental_s"] / r["ours_s"],
+                     "the incremental refresh's share of the full one")
         print(f"{r['rows']:>10,} {r['ours_s']:>9.1f} {r['ours_peak_mb']:>9.0f} {r['plain_s']:>9.1f} "
               f"{r['plain_peak_mb']:>9.0f} {r['plain_s'] / r['ours_s']:>10.2f}x {r['incremental_s']:>8.1f} "
               f"{r['incremental_s'] / r['ours_s']:>10.2f}")

@@ -15,7 +15,7 @@ import random
 import sys
 import time
 
-from _common import REPO, percentile, scratch_workspace
+from _common import REPO, percentile, report_ratio, scratch_workspace
 
 REQUIRED_RATIO = 100.0
 
@@ -78,6 +78,9 @@ def _run(args, scratch) -> int:
     p50 = percentile(offline_s, 50) / percentile(online_s, 50)
     p99 = percentile(offline_s, 99) / percentile(online_s, 99)
     print(f"{'offline / online':28}{p50:>11.0f}x{p99:>11.0f}x")
+    report_ratio("online_lookup", "offline / online lookup, p50", p50, "above 1: the online store is faster")
+    report_ratio("online_lookup", "offline / online lookup, p99", p99,
+                 f"above 1: the online store is faster; at least {REQUIRED_RATIO:.0f}x is required")
     fe.delete_online_store(name=store.name)
     fe.drop_table(name=table)
     if scratch:  # a workspace made for this run only: its session goes with it

@@ -23,7 +23,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from _common import REPO, percentile, scratch_workspace
+from _common import REPO, percentile, report_ratio, scratch_workspace
 
 FEATURES = ["age", "tenure_months", "monthly_spend", "support_calls", "days_since_last_login"]
 
@@ -166,6 +166,9 @@ def _run(args) -> int:
             theirs, ours = stats["mlflow models serve"], stats["ours (auth, 50/50 split, inference table)"]
             print(f"{'ratio mlflow / ours (>1: ours faster)':44} {clients:>7} {theirs[0] / ours[0]:>8.2f} "
                   f"{theirs[1] / ours[1]:>8.2f} {ours[2] / theirs[2]:>8.2f}")
+            for what, ratio in (("p50", theirs[0] / ours[0]), ("p99", theirs[1] / ours[1])):
+                report_ratio("serving", f"mlflow / ours {what} latency, {clients} client(s)", ratio, "above 1: ours is faster")
+            report_ratio("serving", f"ours / mlflow req/s, {clients} client(s)", ours[2] / theirs[2], "above 1: ours is faster")
             ok &= ours[0] <= theirs[0]
             if clients == 4:
                 ok &= ours[2] >= theirs[2]
