@@ -39,6 +39,16 @@ def _fe():
     return FeatureEngineeringClient()
 
 
+def _client_refusals() -> tuple[type[BaseException], ...]:
+    """The errors a Feature Engineering client refuses a call with: ValueError (the client's own input
+    errors, locally and on Databricks), MLflow's (a missing model or version) and the SDK's (a workspace
+    API's refusal). Anything else is a bug in the course and must show its own traceback."""
+    from databricks.sdk.errors import DatabricksError
+    from mlflow.exceptions import MlflowException
+
+    return ValueError, MlflowException, DatabricksError
+
+
 def _lookup_keys(table) -> list:
     """The primary keys a point-in-time lookup joins on: all but the timestamp keys."""
     return [k for k in table.primary_keys if k not in (table.timestamp_keys or [])]
@@ -59,7 +69,7 @@ def _feature_table(name: str, what: str = "The feature table"):
         f"{what} {name} does not exist yet: create it with fe.create_table(name=..., primary_keys=[...], ...)."
     try:
         return _fe().get_table(name=name)
-    except Exception:  # the table exists, so the client's refusal (its error type is its own) means no primary key
+    except _client_refusals():  # the table exists, so the client's refusal means it has no primary key
         raise AssertionError(f"{name} is a Delta table but not a feature table (it has no primary key): "
                              "create it with fe.create_table, not spark's saveAsTable.") from None
 
@@ -411,7 +421,7 @@ def check_score_batch(primary_keys_df, predictions, model_info, model_name, keys
     uri = f"models:/{model_name}/{getattr(model_info, 'registered_model_version', None)}"
     try:  # the registered model scored again on the learner's keys: its lookups are the ones it was logged with
         expected = _fe().score_batch(model_uri=uri, df=primary_keys_df).select(*keys, "prediction").toPandas()
-    except Exception:  # no such version, or a model without a feature spec: the client refuses to score it
+    except _client_refusals():  # no such version, or a model without a feature spec: the client refuses to score it
         raise AssertionError("Finish the log_model exercise first: the registered model must carry its feature spec.") from None
     expected["prediction"] = expected["prediction"].astype(float)
     for frame in (got, expected):
@@ -437,7 +447,7 @@ def check_publish(online_row, store_name, source_tables, lookup_table, customer_
     fe = _fe()
     try:
         store = fe.get_online_store(name=store_name)
-    except Exception:  # locally the client raises for an unknown name; Databricks' may return None
+    except _client_refusals():  # locally the client raises for an unknown name; Databricks' may return None
         store = None
     assert store is not None, f"There is no online store '{store_name}': run the cell that creates it."
     for table in source_tables:

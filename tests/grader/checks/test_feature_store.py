@@ -145,6 +145,17 @@ def test_create_table(spark, fe, features_df):
     assert_check_failed(checks.check_create_table, plain, features_df, match="not a feature table")
 
 
+def test_only_the_clients_refusals_are_blamed_on_the_learner(spark, fe, features_df, monkeypatch):
+    """A bug in the client (any other error) must surface with its own traceback, not as feedback."""
+    from databricks.feature_engineering import FeatureEngineeringClient
+
+    plain = _name("create")
+    features_df.write.saveAsTable(plain)
+    monkeypatch.setattr(FeatureEngineeringClient, "get_table", lambda self, name: (_ for _ in ()).throw(KeyError(name)))
+    with pytest.raises(KeyError):
+        checks.check_create_table(plain, features_df)
+
+
 # ---------------------------------------------------------------------------- 1.7 merge, overwrite, restore
 
 def test_merge_passes_and_overwrite_fails(fe, features_df, updates_df):
