@@ -186,12 +186,17 @@ def timed(cmd: list[str], cwd: Path, env: dict, log: Path, timeout: float) -> Si
     return Side("ok", seconds, peak_mb, left_running)
 
 
-def _env(workspace: str) -> dict:
+def _env(workspace: str, plain: bool = False) -> dict:
+    """What ``grader run`` gives its kernels, in this run's workspace; the plain side draws with Agg.
+
+    (Not the kernel side: a set ``MPLBACKEND`` would keep ipykernel from choosing its inline backend.)
+    """
     from grader.kernelenv import kernel_env
 
     env = kernel_env(LOCALBRICKS_HOME=workspace)
     env.setdefault("LOCALBRICKS_SPARK_UI", "false")
-    env.setdefault("MPLBACKEND", "agg")  # the plain side has no inline backend to draw into
+    if plain:
+        env.setdefault("MPLBACKEND", "agg")
     return env
 
 
@@ -216,7 +221,7 @@ def run_plain(path: Path, mode: str, tmp: Path, timeout: float) -> Side:
     script.write_text(export_script(path, parameters(path, mode, workspace)))
     cmd = [sys.executable, "-m", "IPython", "--no-banner", "--colors=nocolor", str(script)]
     try:
-        return timed(cmd, path.parent, _env(workspace), tmp / "plain.log", timeout)
+        return timed(cmd, path.parent, _env(workspace, plain=True), tmp / "plain.log", timeout)
     finally:
         shutil.rmtree(workspace, ignore_errors=True)
 
