@@ -43,10 +43,14 @@ def kernel_env(repo_root: Path | str = REPO_ROOT, base: dict | None = None, **ex
 @contextmanager
 def kernel_environ(repo_root: Path | str = REPO_ROOT, **extra: str) -> Iterator[None]:
     """Apply :func:`kernel_env` to ``os.environ`` for the block (kernels inherit it), then restore."""
-    saved = dict(os.environ)
-    os.environ.update(kernel_env(repo_root, **extra))
+    applied = kernel_env(repo_root, **extra)
+    changed = {key: os.environ.get(key) for key, value in applied.items() if os.environ.get(key) != value}
+    os.environ.update(applied)
     try:
         yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    finally:  # only what it set: a whole snapshot put back would undo (or revive) other threads' changes
+        for key, old in changed.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old

@@ -94,9 +94,16 @@ def _worker_environment(home: Path) -> dict[str, str]:
 
 
 def _active_session():
+    """This process's session, from any thread. ``getActiveSession()`` alone is per thread: a
+    background thread (an inference-table flush, a monitor refresh) would see none and start the
+    builder again, changing this process's environment while it ran (see ``_submit_args``)."""
+    from pyspark.errors import PySparkRuntimeError
     from pyspark.sql import SparkSession
 
-    return SparkSession.getActiveSession()
+    try:
+        return SparkSession.active()
+    except PySparkRuntimeError:  # NO_ACTIVE_OR_DEFAULT_SESSION: none started yet, or stopped
+        return None
 
 
 def get_spark(master: str | None = None):

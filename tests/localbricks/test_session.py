@@ -47,6 +47,21 @@ def test_executors_are_given_delta_and_the_catalog_jar(spark):
     assert "PYSPARK_SUBMIT_ARGS" not in os.environ or "--jars" not in os.environ["PYSPARK_SUBMIT_ARGS"]
 
 
+def test_another_thread_gets_the_same_session_without_starting_the_builder(spark, monkeypatch):
+    """A background thread has no active session of its own; it must still reuse this one, and
+    never put spark-submit arguments into the process's environment while it looks."""
+    import threading
+
+    from localbricks import session
+
+    monkeypatch.setattr(session, "_submit_args", lambda *a: (_ for _ in ()).throw(AssertionError("builder started")))
+    got = {}
+    thread = threading.Thread(target=lambda: got.update(spark=session.get_spark()))
+    thread.start()
+    thread.join()
+    assert got["spark"] is spark
+
+
 def test_on_databricks_nothing_is_started(monkeypatch):
     monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "16.4")
     namespace = {"spark": "the runtime's spark"}
