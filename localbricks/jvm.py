@@ -67,11 +67,17 @@ def compiled_jar(source: Path, prefix: str, *, classpath: Sequence[Path] = (), k
                 f"Could not compile {what} against this pyspark ({pyspark.__version__}); is pyspark the "
                 f"version in requirements.txt?\n{result.stderr[-2000:]}"
             )
-        tmp = jar.with_suffix(".tmp")
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-            for path in sorted(Path(build).rglob("*.class")):
-                zf.write(path, path.relative_to(build).as_posix())
-        tmp.replace(jar)  # atomic: two kernels compiling at once both end with a whole jar
+        # A temporary name of its own (two kernels, or two test workers, may compile at once), then
+        # an atomic rename: both end with a whole jar and neither truncates the other's
+        fd, tmp_name = tempfile.mkstemp(dir=jar.parent, prefix=f".{jar.name}.", suffix=".tmp")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+                for path in sorted(Path(build).rglob("*.class")):
+                    zf.write(path, path.relative_to(build).as_posix())
+            tmp.replace(jar)
+        finally:
+            tmp.unlink(missing_ok=True)
     return jar
 
 

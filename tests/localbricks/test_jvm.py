@@ -59,3 +59,39 @@ def test_a_source_that_does_not_compile_is_one_clear_error(cache, tmp_path):
     with pytest.raises(LocalbricksError, match="(?s)Could not compile the test plugin.*package lb.test does not exist"):
         jvm.compiled_jar(source, "test-broken", what="the test plugin")
     assert not list(cache.glob("test-broken*")), "a failed build must leave no jar to be reused"
+
+
+def test_two_processes_compiling_the_same_jar_at_once_both_get_a_whole_jar(cache, tmp_path, monkeypatch):
+    """Two kernels (or two test workers) on a fresh machine compile the catalog jar at the same
+    moment: each writes its own temporary file, so neither truncates the other's or loses its rename."""
+    import threading
+    import zipfile
+
+    source = tmp_path / "Both.java"
+    source.write_text("package lb.test; public class Both {}")
+    both_writing = threading.Barrier(2, timeout=120)
+    real_zipfile = zipfile.ZipFile
+
+    def zipfile_held_open_until_both_write(*args, **kwargs):
+        archive = real_zipfile(*args, **kwargs)
+        both_writing.wait()
+        return archive
+
+    monkeypatch.setattr(jvm.zipfile, "ZipFile", zipfile_held_open_until_both_write)
+    results, errors = [], []
+
+    def compile_it():
+        try:
+            results.append(jvm.compiled_jar(source, "test-both"))
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=compile_it) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=180)
+    assert not errors, errors
+    assert len(results) == 2 and results[0] == results[1]
+    assert real_zipfile(results[0]).namelist() == ["lb/test/Both.class"]
+    assert [p.name for p in cache.iterdir()] == [results[0].name]  # no temporary file left behind
