@@ -8,6 +8,8 @@ JUPYTER_ARGS ?=
 # JupyterLab refuses to run as root unless told to (containers and CI machines often are root)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
+# test processes: two keep both cores of a small machine busy while one of them waits on a JVM or a kernel
+TEST_WORKERS ?= 2
 
 .PHONY: start install test release release-check run run-ci grade progress bench reset doctor mlflow-ui serve
 
@@ -28,7 +30,7 @@ doctor: install
 	$(BIN)/python -m localbricks.doctor
 
 test: install  ## the whole test suite (what CI runs)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 release: install  ## regenerate notebooks/ from solutions/
 	$(BIN)/python -m grader release
