@@ -71,6 +71,7 @@ def compiled_jar(source: Path, prefix: str, *, classpath: Sequence[Path] = (), k
         # an atomic rename: both end with a whole jar and neither truncates the other's
         fd, tmp_name = tempfile.mkstemp(dir=jar.parent, prefix=f".{jar.name}.", suffix=".tmp")
         tmp = Path(tmp_name)
+        os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the jar from a sandboxed kernel running as nobody
         try:
             with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
                 for path in sorted(Path(build).rglob("*.class")):

@@ -95,3 +95,4 @@ def test_two_processes_compiling_the_same_jar_at_once_both_get_a_whole_jar(cache
     assert len(results) == 2 and results[0] == results[1]
     assert real_zipfile(results[0]).namelist() == ["lb/test/Both.class"]
     assert [p.name for p in cache.iterdir()] == [results[0].name]  # no temporary file left behind
+    assert results[0].stat().st_mode & 0o444 == 0o444  # readable by a sandboxed kernel running as another user
