@@ -188,11 +188,17 @@ def _without_hidden_tests(nb, key: Key):
 
 
 def _prepare_walls(level: str) -> None:
-    """Build what the walled kernels will only be able to read (the catalog plugin jar)."""
-    if level != "scratch":
-        from localbricks.jvm import catalog_jar
+    """Put in the caches what walled kernels can read but not make: they have no network and a
+    read-only jar cache, so Delta's jars, the catalog plugin and the pipelines' catalog plugin
+    (notebook 07) are fetched and compiled here, once, before any kernel starts."""
+    if level == "scratch":
+        return
+    from localbricks.jvm import catalog_jar
+    from localbricks.pipelines.server import streaming_catalog_jar
+    from localbricks.session import fetch_delta_jars
 
-        catalog_jar()
+    catalog_jar()
+    streaming_catalog_jar(fetch_delta_jars())
 
 
 def autograde(submissions: Path | str, source_dir: Path | str = REPO_ROOT / "solutions", *,

@@ -44,6 +44,39 @@ def cached_delta_jar() -> Path | None:
     return jar if jar.exists() else None
 
 
+def fetch_delta_jars() -> Path:
+    """Return Delta's jar, first downloading Delta Lake's jars into the Ivy cache if they are not there.
+
+    No session is started: spark-submit resolves ``--packages`` and then runs an empty script. For a
+    process preparing the cache for kernels that will have no network (autograde's walled kernels).
+    """
+    cached = cached_delta_jar()
+    if cached is not None:
+        return cached
+    require_java()
+    import subprocess
+    import tempfile
+
+    from localbricks.jvm import pyspark_jars
+
+    spark_submit = pyspark_jars().parent / "bin" / "spark-submit"
+    with tempfile.TemporaryDirectory(prefix="localbricks-resolve-") as tmp:
+        script = Path(tmp) / "resolve_only.py"
+        script.write_text("", encoding="utf-8")
+        cmd = [str(spark_submit), "--packages", delta_coordinates(), "--conf", f"spark.jars.ivy={_ivy_home()}",
+               str(script)]
+        env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
+        env.pop("PYSPARK_SUBMIT_ARGS", None)
+        result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+    jar = cached_delta_jar()
+    if jar is None:
+        raise DeltaJarsUnavailableError(
+            f"Delta Lake's jars ({delta_coordinates()}) are not in the local Ivy cache and could not be "
+            "downloaded from Maven Central. Connect to the internet (or configure your proxy for Java) once "
+            f"and run again.\nspark-submit said:\n{result.stderr[-2000:]}")
+    return jar
+
+
 def base_conf(home: Path) -> dict[str, str]:
     """The static confs of a localbricks session for the workspace ``home``: Delta, the catalog
     plugins, the warehouse, this interpreter for Python workers. A pipeline's server starts with them too."""

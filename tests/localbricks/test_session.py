@@ -99,6 +99,43 @@ def test_unreachable_maven_central_is_one_clear_error(tmp_path):
     assert "Maven Central" in last and "delta-spark_4.1_2.13" in last
 
 
+def test_fetch_delta_jars_fills_an_ivy_cache_without_starting_a_session(spark, tmp_path, monkeypatch):
+    """Ivy's download cache copied without its retrieved jars/: the fetch must put Delta's jar back."""
+    import shutil
+
+    from localbricks import session
+
+    downloaded = session.fetch_delta_jars().parent.parent / "cache"  # <ivy>/jars/<delta>.jar → <ivy>/cache
+    ivy = tmp_path / "ivy"
+    shutil.copytree(downloaded, ivy / "cache", copy_function=_link_or_copy)
+    monkeypatch.setenv("LOCALBRICKS_IVY_HOME", str(ivy))
+    assert session.cached_delta_jar() is None
+    jar = session.fetch_delta_jars()
+    assert jar.parent == ivy / "jars" and jar.stat().st_size > 1_000_000
+    assert session.cached_delta_jar() == jar
+
+
+def _link_or_copy(src, dst):
+    try:
+        os.link(src, dst)
+    except OSError:  # another file system
+        import shutil
+
+        shutil.copy2(src, dst)
+
+
+def test_fetch_delta_jars_offline_is_one_clear_error(tmp_path, monkeypatch):
+    from localbricks import session
+    from localbricks.errors import DeltaJarsUnavailableError
+
+    monkeypatch.setenv("LOCALBRICKS_IVY_HOME", str(tmp_path / "empty-ivy"))
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.m2 to fall back on
+    monkeypatch.setenv("JAVA_TOOL_OPTIONS", "-Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=9 "
+                                            "-Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=9")
+    with pytest.raises(DeltaJarsUnavailableError, match="Maven Central") as raised:
+        session.fetch_delta_jars()
+    assert "spark-submit said" in str(raised.value)
+
 def test_python_workers_use_this_interpreter(spark):
     """UDFs (spark_udf, SparkTrials) need the venv's packages on the workers, not PATH's python."""
     from pyspark.sql import functions as F
