@@ -19,6 +19,7 @@ from pathlib import Path
 
 from grader import exercise
 from grader.answer_key import check_quiz
+from grader.checks._sdk import workspace_client
 
 DOMAIN = "Databricks Machine Learning"
 
@@ -198,10 +199,8 @@ def _published(store, source: str) -> list[tuple[str, int | None]]:
     import localbricks
 
     if localbricks.on_databricks():
-        from databricks.sdk import WorkspaceClient
-
         found = []
-        for synced in WorkspaceClient().database.list_synced_database_tables(instance_name=store.name):
+        for synced in workspace_client().database.list_synced_database_tables(instance_name=store.name):
             if synced.spec is None or synced.spec.source_table_full_name != source:
                 continue
             status = synced.data_synchronization_status

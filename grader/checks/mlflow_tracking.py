@@ -6,6 +6,7 @@ from pathlib import Path
 
 from grader import exercise
 from grader.answer_key import check_quiz
+from grader.checks._sdk import workspace_client
 
 DOMAIN = "Databricks Machine Learning"
 
@@ -167,11 +168,10 @@ def _notebook_exists(path) -> bool:
     if not path:
         return False
     if localbricks.on_databricks():
-        from databricks.sdk import WorkspaceClient
         from databricks.sdk.errors import NotFound
 
         try:
-            WorkspaceClient().workspace.get_status(path)
+            workspace_client().workspace.get_status(path)
         except NotFound:
             return False
         return True

@@ -16,6 +16,7 @@ import math
 from collections.abc import Mapping
 
 from grader import exercise
+from grader.checks._sdk import enum_value, workspace_client
 
 DOMAIN = "Model Deployment"
 NUMERIC_STATISTICS = ("ks_test", "wasserstein_distance")
@@ -28,21 +29,13 @@ ENDED = ("SUCCESS", "FAILED", "CANCELED")
 
 # ---- helpers -----------------------------------------------------------------------------------
 
-def _w():
-    from databricks.sdk import WorkspaceClient
-
-    return WorkspaceClient()
-
-
-def _value(enum_or_str):
-    return getattr(enum_or_str, "value", enum_or_str)
 
 
 def _monitor(table_name: str):
     from databricks.sdk.errors import NotFound
 
     try:
-        return _w().quality_monitors.get(table_name=table_name)
+        return workspace_client().quality_monitors.get(table_name=table_name)
     except NotFound:
         raise AssertionError(f"There is no monitor on '{table_name}' yet: create it with "
                              "w.quality_monitors.create(table_name=..., assets_dir=..., output_schema_name=..., "
@@ -50,7 +43,7 @@ def _monitor(table_name: str):
 
 
 def _latest_refresh(table_name: str):
-    refreshes = _w().quality_monitors.list_refreshes(table_name=table_name).refreshes or []
+    refreshes = workspace_client().quality_monitors.list_refreshes(table_name=table_name).refreshes or []
     assert refreshes, f"The monitor on '{table_name}' has never been refreshed: call w.quality_monitors.run_refresh."
     return max(refreshes, key=lambda r: r.refresh_id)
 
@@ -118,12 +111,12 @@ def check_create_monitor(table_name, output_schema, baseline_table, monitor):
     info = _monitor(table_name)
     assert monitor is not None and getattr(monitor, "table_name", None) == table_name, \
         "Keep what w.quality_monitors.create returned in `monitor`."
-    assert _value(info.status) == "MONITOR_STATUS_ACTIVE", f"The monitor is {_value(info.status)}, not active."
+    assert enum_value(info.status) == "MONITOR_STATUS_ACTIVE", f"The monitor is {enum_value(info.status)}, not active."
     assert info.output_schema_name == output_schema, \
         f"Write the metric tables to SCHEMA ('{output_schema}'), not '{info.output_schema_name}'."
     log = info.inference_log
     assert log is not None, "This table is a model's inference log: create an InferenceLog monitor (inference_log=...)."
-    assert _value(log.problem_type) == "PROBLEM_TYPE_CLASSIFICATION", "Churn is a classification problem."
+    assert enum_value(log.problem_type) == "PROBLEM_TYPE_CLASSIFICATION", "Churn is a classification problem."
     expected = {"timestamp_col": "request_time", "model_id_col": "model_id", "prediction_col": "prediction",
                 "label_col": "churned", "prediction_proba_col": "churn_probability"}
     for field, column in expected.items():
@@ -145,10 +138,10 @@ def check_refresh(spark, table_name, refresh_info):
     assert refresh_info is not None and hasattr(refresh_info, "state"), \
         "Keep the refresh's final MonitorRefreshInfo (from get_refresh) in `refresh_info`."
     assert refresh_info.refresh_id == latest.refresh_id, "`refresh_info` is not the monitor's latest refresh."
-    assert _value(refresh_info.state) in ENDED, (
-        f"`refresh_info` is still {_value(refresh_info.state)}: wait until the refresh ends, reading its state "
+    assert enum_value(refresh_info.state) in ENDED, (
+        f"`refresh_info` is still {enum_value(refresh_info.state)}: wait until the refresh ends, reading its state "
         "with get_refresh.")
-    assert _value(latest.state) == "SUCCESS", f"The refresh ended {_value(latest.state)}: {latest.message}"
+    assert enum_value(latest.state) == "SUCCESS", f"The refresh ended {enum_value(latest.state)}: {latest.message}"
     info = _monitor(table_name)
     for name, what in ((info.profile_metrics_table_name, "profile metrics"),
                        (info.drift_metrics_table_name, "drift metrics")):

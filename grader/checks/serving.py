@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 
 from grader import exercise
+from grader.checks._sdk import enum_value, workspace_client
 from grader.answer_key import check_quiz
 
 DOMAIN = "Model Deployment"
@@ -19,15 +20,6 @@ DOMAIN = "Model Deployment"
 
 # ---- helpers -----------------------------------------------------------------------------------
 
-def _w():
-    from databricks.sdk import WorkspaceClient
-
-    return WorkspaceClient()
-
-
-def _value(enum_or_str):
-    """An SDK enum's value (``EndpointStateReady.READY`` → ``"READY"``), or the string itself."""
-    return getattr(enum_or_str, "value", enum_or_str)
 
 
 def _endpoint(name: str):
@@ -35,7 +27,7 @@ def _endpoint(name: str):
     from databricks.sdk.errors import NotFound
 
     try:
-        return _w().serving_endpoints.get(name)
+        return workspace_client().serving_endpoints.get(name)
     except NotFound:
         raise AssertionError(f"There is no serving endpoint named '{name}' yet: create it with "
                              "w.serving_endpoints.create_and_wait(name=..., config=...).") from None
@@ -44,14 +36,14 @@ def _endpoint(name: str):
 def _ready(endpoint) -> None:
     """The endpoint serves its current config and no update is pending or failed."""
     state = endpoint.state
-    update = _value(state.config_update) if state else None
+    update = enum_value(state.config_update) if state else None
     assert update != "UPDATE_FAILED", (
         f"The last config update of '{endpoint.name}' failed: read why in "
         "w.serving_endpoints.get(name).pending_config.served_entities[0].state.deployment_state_message.")
     assert update != "IN_PROGRESS", (
         f"'{endpoint.name}' is still updating: wait for it (create_and_wait / update_config_and_wait), "
         "then run this check again.")
-    assert state and _value(state.ready) == "READY" and endpoint.config is not None, \
+    assert state and enum_value(state.ready) == "READY" and endpoint.config is not None, \
         f"'{endpoint.name}' is not READY: it has no config that serves requests yet."
 
 
@@ -90,7 +82,7 @@ def _records(frame) -> list[dict]:
 
 def _query(name: str, records: list[dict]):
     """The check's own query: what the endpoint answers for these rows now."""
-    return _w().serving_endpoints.query(name=name, dataframe_records=records)
+    return workspace_client().serving_endpoints.query(name=name, dataframe_records=records)
 
 
 def _as_list(predictions, what: str) -> list:
