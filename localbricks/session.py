@@ -37,6 +37,10 @@ def _ivy_home() -> Path:
     return Path(os.environ.get("LOCALBRICKS_IVY_HOME") or Path.home() / ".ivy2.5.2")
 
 
+_ONLINE_ONCE = ("Connect to the internet (or configure your proxy for Java) once and run again; they are "
+                "cached after that.")
+
+
 def cached_delta_jar() -> Path | None:
     """Delta's jar in the local Ivy cache, or None before the first start has downloaded it."""
     group, artifact, ver = delta_coordinates().split(":")
@@ -72,8 +76,7 @@ def fetch_delta_jars() -> Path:
     if jar is None:
         raise DeltaJarsUnavailableError(
             f"Delta Lake's jars ({delta_coordinates()}) are not in the local Ivy cache and could not be "
-            "downloaded from Maven Central. Connect to the internet (or configure your proxy for Java) once "
-            f"and run again.\nspark-submit said:\n{result.stderr[-2000:]}")
+            f"downloaded from Maven Central. {_ONLINE_ONCE}\nspark-submit said:\n{result.stderr[-2000:]}")
     return jar
 
 
@@ -184,9 +187,8 @@ def get_spark(master: str | None = None):
         if not had_jars:
             raise DeltaJarsUnavailableError(
                 f"Spark could not start because Delta Lake's jars ({delta_coordinates()}) are not in the "
-                "local Ivy cache and could not be downloaded from Maven Central. Connect to the internet "
-                "(or configure your proxy for Java) once and run again; they are cached after the first "
-                "start. The Spark launcher's own log is printed above this error."
+                f"local Ivy cache and could not be downloaded from Maven Central. {_ONLINE_ONCE} The Spark "
+                "launcher's own log is printed above this error."
             ) from None
         raise LocalbricksError(f"Spark failed to start on master '{master}': {exc}") from None
     spark.sparkContext.setLogLevel("ERROR")

@@ -29,8 +29,6 @@ ENDED = ("SUCCESS", "FAILED", "CANCELED")
 
 # ---- helpers -----------------------------------------------------------------------------------
 
-
-
 def _monitor(table_name: str):
     from databricks.sdk.errors import NotFound
 

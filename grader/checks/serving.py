@@ -12,15 +12,13 @@ import math
 from collections.abc import Mapping
 
 from grader import exercise
-from grader.checks._sdk import enum_value, workspace_client
 from grader.answer_key import check_quiz
+from grader.checks._sdk import enum_value, workspace_client
 
 DOMAIN = "Model Deployment"
 
 
 # ---- helpers -----------------------------------------------------------------------------------
-
-
 
 def _endpoint(name: str):
     """The endpoint as ``serving_endpoints.get`` returns it, or a teaching AssertionError."""

@@ -99,7 +99,7 @@ def test_unreachable_maven_central_is_one_clear_error(tmp_path):
     assert "Maven Central" in last and "delta-spark_4.1_2.13" in last
 
 
-def test_fetch_delta_jars_fills_an_ivy_cache_without_starting_a_session(spark, tmp_path, monkeypatch):
+def test_fetch_delta_jars_fills_an_ivy_cache_without_starting_a_session(tmp_path, monkeypatch):
     """Ivy's download cache copied without its retrieved jars/: the fetch must put Delta's jar back."""
     import shutil
 
