@@ -37,27 +37,66 @@ def _ivy_home() -> Path:
     return Path(os.environ.get("LOCALBRICKS_IVY_HOME") or Path.home() / ".ivy2.5.2")
 
 
-_ONLINE_ONCE = ("Connect to the internet (or configure your proxy for Java) once and run again; they are "
-                "cached after that.")
+def _delta_jar_path() -> Path:
+    """Where Spark's resolver puts Delta's jar once all of Delta's jars are downloaded."""
+    group, artifact, ver = delta_coordinates().split(":")
+    return _ivy_home() / "jars" / f"{group}_{artifact}-{ver}.jar"
 
 
 def cached_delta_jar() -> Path | None:
     """Delta's jar in the local Ivy cache, or None before the first start has downloaded it."""
-    group, artifact, ver = delta_coordinates().split(":")
-    jar = _ivy_home() / "jars" / f"{group}_{artifact}-{ver}.jar"
+    jar = _delta_jar_path()
     return jar if jar.exists() else None
 
 
 def fetch_delta_jars() -> Path:
     """Return Delta's jar, first downloading Delta Lake's jars into the Ivy cache if they are not there.
 
-    No session is started: spark-submit resolves ``--packages`` and then runs an empty script. For a
-    process preparing the cache for kernels that will have no network (autograde's walled kernels).
+    No session is started: spark-submit resolves ``--packages`` and then runs an empty script. One
+    process at a time does it (:func:`_ivy_lock`); the others wait and find the jars there. Every
+    session start comes through here, and so does autograde, preparing the cache for kernels that
+    will have no network.
     """
     cached = cached_delta_jar()
     if cached is not None:
         return cached
-    require_java()
+    with _ivy_lock():
+        cached = cached_delta_jar()  # fetched by the process we waited for
+        if cached is not None:
+            return cached
+        require_java()
+        log = _resolve_delta_packages()
+    jar = cached_delta_jar()
+    if jar is None:
+        print(log[-4000:], file=sys.stderr)
+        raise DeltaJarsUnavailableError(
+            f"Delta Lake's jars ({delta_coordinates()}) are not in the local Ivy cache and could not be "
+            "downloaded from Maven Central, so Spark cannot start. Connect to the internet (or configure "
+            "your proxy for Java) once and run again; they are cached after that. The Spark launcher's own "
+            "log is printed above this error.")
+    return jar
+
+
+@contextmanager
+def _ivy_lock():
+    """Hold the Ivy cache's lock file. Two JVMs resolving Delta into one empty cache break each
+    other's files (seen on a fresh machine, two test processes starting Spark at once: "io problem
+    while parsing ivy file … ivy-4.4.0.xml.original (No such file or directory)", then "unresolved
+    dependency"); two notebooks opened at once on a new laptop would do the same."""
+    import fcntl
+
+    home = _ivy_home()
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / ".localbricks-fetch.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _resolve_delta_packages() -> str:
+    """Run spark-submit with Delta's ``--packages`` on an empty script; return its log."""
     import subprocess
     import tempfile
 
@@ -71,13 +110,7 @@ def fetch_delta_jars() -> Path:
                str(script)]
         env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
         env.pop("PYSPARK_SUBMIT_ARGS", None)
-        result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
-    jar = cached_delta_jar()
-    if jar is None:
-        raise DeltaJarsUnavailableError(
-            f"Delta Lake's jars ({delta_coordinates()}) are not in the local Ivy cache and could not be "
-            f"downloaded from Maven Central. {_ONLINE_ONCE}\nspark-submit said:\n{result.stderr[-2000:]}")
-    return jar
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900).stderr
 
 
 def base_conf(home: Path) -> dict[str, str]:
@@ -179,17 +212,11 @@ def get_spark(master: str | None = None):
     for key, value in conf.items():
         builder = builder.config(key, value)
     builder = configure_spark_with_delta_pip(builder)
-    had_jars = cached_delta_jar() is not None
+    fetch_delta_jars()  # a first start downloads them, one process at a time
     try:
         with _submit_args("--jars", jars):
             spark = builder.getOrCreate()
     except Exception as exc:  # the JVM died before answering: say why in words
-        if not had_jars:
-            raise DeltaJarsUnavailableError(
-                f"Spark could not start because Delta Lake's jars ({delta_coordinates()}) are not in the "
-                f"local Ivy cache and could not be downloaded from Maven Central. {_ONLINE_ONCE} The Spark "
-                "launcher's own log is printed above this error."
-            ) from None
         raise LocalbricksError(f"Spark failed to start on master '{master}': {exc}") from None
     spark.sparkContext.setLogLevel("ERROR")
     return spark

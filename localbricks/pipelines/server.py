@@ -26,7 +26,6 @@ import sys
 from pathlib import Path
 
 from localbricks import catalogs, session, workspace
-from localbricks.errors import LocalbricksError
 from localbricks.jvm import catalog_jar, compiled_jar
 
 CATALOG_CLASS = "dev.localbricks.pipelines.StreamingUnityCatalog"
@@ -89,11 +88,7 @@ def submit_args() -> list[str]:
         packages = session.delta_coordinates()
         jars = [str(catalog_jar())]
     delta_jar = next((Path(j) for j in jars if Path(j).name.startswith("io.delta_delta-spark_")), None)
-    delta_jar = delta_jar or session.cached_delta_jar()
-    if delta_jar is None:
-        raise LocalbricksError(
-            "Delta Lake's jars are not in the local Ivy cache yet. Run localbricks.activate() once "
-            "(it downloads them) before running a pipeline.")
+    delta_jar = delta_jar or session.fetch_delta_jars()
     jars = [*jars, str(streaming_catalog_jar(delta_jar))]
 
     conf = session.base_conf(workspace.home())

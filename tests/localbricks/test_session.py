@@ -124,7 +124,7 @@ def _link_or_copy(src, dst):
         shutil.copy2(src, dst)
 
 
-def test_fetch_delta_jars_offline_is_one_clear_error(tmp_path, monkeypatch):
+def test_fetch_delta_jars_offline_is_one_clear_error(tmp_path, monkeypatch, capfd):
     from localbricks import session
     from localbricks.errors import DeltaJarsUnavailableError
 
@@ -132,9 +132,41 @@ def test_fetch_delta_jars_offline_is_one_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.m2 to fall back on
     monkeypatch.setenv("JAVA_TOOL_OPTIONS", "-Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=9 "
                                             "-Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=9")
-    with pytest.raises(DeltaJarsUnavailableError, match="Maven Central") as raised:
+    with pytest.raises(DeltaJarsUnavailableError, match="Maven Central"):
         session.fetch_delta_jars()
-    assert "spark-submit said" in str(raised.value)
+    assert "delta-spark" in capfd.readouterr().err  # spark-submit's own log, shown above the error
+
+
+def test_a_fetch_waits_for_the_one_under_way_and_then_finds_the_jars(tmp_path, monkeypatch):
+    """Two JVMs resolving into one empty Ivy cache break each other's files (CI on a fresh machine:
+    "unresolved dependency: io.delta#delta-kernel-defaults"), so a fetch that finds the cache's lock
+    taken waits, and downloads nothing if the other process left the jars there."""
+    import subprocess
+    import threading
+
+    from localbricks import session
+
+    monkeypatch.setenv("LOCALBRICKS_IVY_HOME", str(tmp_path / "ivy"))
+    launched, fetched = [], []
+    real_run = subprocess.run
+
+    def run(cmd, **kwargs):  # spark-submit is only recorded; anything else (java -version) runs
+        if "spark-submit" not in str(cmd[0]):
+            return real_run(cmd, **kwargs)
+        launched.append(cmd)
+        return subprocess.CompletedProcess(cmd, 1, "", "")
+
+    monkeypatch.setattr(subprocess, "run", run)
+    expected = session._delta_jar_path()
+    with session._ivy_lock():  # another process is downloading
+        waiting = threading.Thread(target=lambda: fetched.append(session.fetch_delta_jars()), daemon=True)
+        waiting.start()
+        waiting.join(2)
+        assert waiting.is_alive() and not launched, "the fetch did not wait for the lock"
+        expected.parent.mkdir(parents=True)
+        expected.write_bytes(b"jar")  # …and leaves Delta's jar behind
+    waiting.join(30)
+    assert fetched == [expected] and not launched
 
 def test_python_workers_use_this_interpreter(spark):
     """UDFs (spark_udf, SparkTrials) need the venv's packages on the workers, not PATH's python."""
