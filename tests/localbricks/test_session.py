@@ -168,6 +168,7 @@ def test_a_fetch_waits_for_the_one_under_way_and_then_finds_the_jars(tmp_path, m
     waiting.join(30)
     assert fetched == [expected] and not launched
 
+
 def test_python_workers_use_this_interpreter(spark):
     """UDFs (spark_udf, SparkTrials) need the venv's packages on the workers, not PATH's python."""
     from pyspark.sql import functions as F
