@@ -43,38 +43,68 @@ def _delta_jar_path() -> Path:
     return _ivy_home() / "jars" / f"{group}_{artifact}-{ver}.jar"
 
 
+def _manifest_path() -> Path:
+    """The list of Delta's resolved jars, written by the one resolve that downloaded them."""
+    return _delta_jar_path().with_name(f".localbricks-{_delta_jar_path().stem}.jars")
+
+
+def _write_manifest(jars: list[str]) -> None:
+    manifest = _manifest_path()
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    partial = manifest.with_name(manifest.name + f".{os.getpid()}")
+    partial.write_text("".join(f"{jar}\n" for jar in jars), encoding="utf-8")
+    os.replace(partial, manifest)  # a reader sees the whole list or none
+
+
+def _cached_jars() -> list[Path] | None:
+    """Delta's jar and its dependencies, in Spark's order, if the manifest lists them all present."""
+    try:
+        jars = [Path(line) for line in _manifest_path().read_text(encoding="utf-8").splitlines() if line]
+    except OSError:
+        return None
+    complete = _delta_jar_path() in jars and all(jar.is_file() for jar in jars)
+    return jars if complete else None
+
+
 def cached_delta_jar() -> Path | None:
     """Delta's jar in the local Ivy cache, or None before the first start has downloaded it."""
-    jar = _delta_jar_path()
-    return jar if jar.exists() else None
+    return _delta_jar_path() if _cached_jars() else None
 
 
-def fetch_delta_jars() -> Path:
-    """Return Delta's jar, first downloading Delta Lake's jars into the Ivy cache if they are not there.
+def delta_jars() -> list[Path]:
+    """Return Delta Lake's jars (``delta-spark`` and every jar it needs), downloading them if needed.
 
-    No session is started: spark-submit resolves ``--packages`` and then runs an empty script. One
-    process at a time does it (:func:`_ivy_lock`); the others wait and find the jars there. Every
-    session start comes through here, and so does autograde, preparing the cache for kernels that
-    will have no network.
+    A session starts with this list on ``--jars`` instead of ``--packages``: spark-submit would
+    otherwise resolve the same 33 jars through Ivy at every start (3 s of CPU each time). The list
+    is what Spark itself resolved, written down once. No session is started: spark-submit resolves
+    ``--packages`` and then runs a script that records the result. One process at a time does it
+    (:func:`_ivy_lock`); the others wait and find the jars there. Autograde comes through here
+    too, preparing the cache for kernels that will have no network.
     """
-    cached = cached_delta_jar()
+    cached = _cached_jars()
     if cached is not None:
         return cached
     with _ivy_lock():
-        cached = cached_delta_jar()  # fetched by the process we waited for
+        cached = _cached_jars()  # fetched by the process we waited for
         if cached is not None:
             return cached
         require_java()
         log = _resolve_delta_packages()
-    jar = cached_delta_jar()
-    if jar is None:
+    cached = _cached_jars()
+    if cached is None:
         print(log[-4000:], file=sys.stderr)
         raise DeltaJarsUnavailableError(
             f"Delta Lake's jars ({delta_coordinates()}) are not in the local Ivy cache and could not be "
             "downloaded from Maven Central, so Spark cannot start. Connect to the internet (or configure "
             "your proxy for Java) once and run again; they are cached after that. The Spark launcher's own "
             "log is printed above this error.")
-    return jar
+    return cached
+
+
+def fetch_delta_jars() -> Path:
+    """Return Delta's own jar, first downloading Delta Lake's jars if the cache lacks them."""
+    delta_jars()
+    return _delta_jar_path()
 
 
 @contextmanager
@@ -95,8 +125,20 @@ def _ivy_lock():
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# Run by spark-submit once it has resolved ``--packages``: for a Python application it puts the
+# resolved jars on the script's PYTHONPATH, in its own order, and that list is what we keep.
+_RECORD_RESOLVED = """\
+import os, sys
+ivy_jars = os.path.realpath(sys.argv[1])
+jars = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+        if p.endswith(".jar") and os.path.dirname(os.path.realpath(p)) == ivy_jars]
+with open(sys.argv[2], "w") as out:
+    out.write("\\n".join(jars))
+"""
+
+
 def _resolve_delta_packages() -> str:
-    """Run spark-submit with Delta's ``--packages`` on an empty script; return its log."""
+    """Run spark-submit with Delta's ``--packages``, write down the jars it resolved; return its log."""
     import subprocess
     import tempfile
 
@@ -104,13 +146,17 @@ def _resolve_delta_packages() -> str:
 
     spark_submit = pyspark_jars().parent / "bin" / "spark-submit"
     with tempfile.TemporaryDirectory(prefix="localbricks-resolve-") as tmp:
-        script = Path(tmp) / "resolve_only.py"
-        script.write_text("", encoding="utf-8")
+        script, listed = Path(tmp) / "record_resolved.py", Path(tmp) / "resolved.txt"
+        script.write_text(_RECORD_RESOLVED, encoding="utf-8")
         cmd = [str(spark_submit), "--packages", delta_coordinates(), "--conf", f"spark.jars.ivy={_ivy_home()}",
-               str(script)]
+               str(script), str(_delta_jar_path().parent), str(listed)]
         env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
         env.pop("PYSPARK_SUBMIT_ARGS", None)
-        return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900).stderr
+        log = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900).stderr
+        jars = listed.read_text(encoding="utf-8").split() if listed.exists() else []
+        if jars:
+            _write_manifest(jars)
+        return log
 
 
 def base_conf(home: Path) -> dict[str, str]:
@@ -204,17 +250,13 @@ def get_spark(master: str | None = None):
     # pyspark starts Python workers with $PYSPARK_PYTHON (default: whatever `python3` is on PATH),
     # not with the conf below; both must name this interpreter so UDFs see the venv's packages
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    from delta import configure_spark_with_delta_pip
-
     conf = base_conf(home)
-    jars = conf.pop("spark.jars")
+    jars = [conf.pop("spark.jars"), *map(str, delta_jars())]  # a first start downloads Delta's
     builder = SparkSession.builder.master(master)
     for key, value in conf.items():
         builder = builder.config(key, value)
-    builder = configure_spark_with_delta_pip(builder)
-    fetch_delta_jars()  # a first start downloads them, one process at a time
     try:
-        with _submit_args("--jars", jars):
+        with _submit_args("--jars", ",".join(jars)):
             spark = builder.getOrCreate()
     except Exception as exc:  # the JVM died before answering: say why in words
         raise LocalbricksError(f"Spark failed to start on master '{master}': {exc}") from None
@@ -226,11 +268,11 @@ def get_spark(master: str | None = None):
 def _submit_args(*args: str):
     """Put ``args`` on the ``spark-submit`` command line pyspark launches the driver JVM with.
 
-    The catalog jar must go there, not into the builder's ``spark.jars``: spark-submit merges
-    ``--jars`` with the Delta jars it resolves from ``spark.jars.packages``, but pyspark then copies
-    the builder's confs over the JVM's, so a builder ``spark.jars`` would replace that merged list
-    and executors on a cluster would never load Delta (local mode hides it: there the driver's
-    classpath serves every task).
+    The jars go there, on spark-submit's ``--jars``: it puts them on the driver's classpath as it
+    launches the JVM and into the ``spark.jars`` that executors fetch. pyspark copies the builder's
+    confs over the JVM's only afterwards, so jars given as a builder ``spark.jars`` miss the
+    launch (with ``--packages`` it once left executors on a cluster without Delta; local mode
+    hides it, as there the driver's classpath serves every task).
     """
     old = os.environ.get("PYSPARK_SUBMIT_ARGS")
     os.environ["PYSPARK_SUBMIT_ARGS"] = shlex.join(args) + " " + (old or "pyspark-shell")

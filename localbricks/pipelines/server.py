@@ -83,12 +83,9 @@ def streaming_catalog_jar(delta_jar: Path) -> Path:
 def submit_args() -> list[str]:
     """spark-submit arguments for the pipeline's Connect server: the notebook session's confs."""
     jars = _session_jars()
-    packages = None
-    if jars is None:  # no local session in this process: let spark-submit resolve Delta (cached by Ivy)
-        packages = session.delta_coordinates()
-        jars = [str(catalog_jar())]
-    delta_jar = next((Path(j) for j in jars if Path(j).name.startswith("io.delta_delta-spark_")), None)
-    delta_jar = delta_jar or session.fetch_delta_jars()
+    if jars is None:  # no local session in this process: the jars one would start with
+        jars = [str(catalog_jar()), *map(str, session.delta_jars())]
+    delta_jar = next(Path(j) for j in jars if Path(j).name.startswith("io.delta_delta-spark_"))
     jars = [*jars, str(streaming_catalog_jar(delta_jar))]
 
     conf = session.base_conf(workspace.home())
@@ -106,8 +103,6 @@ def submit_args() -> list[str]:
     for name in catalogs.existing():
         conf[f"spark.sql.catalog.{name}"] = CATALOG_CLASS
     args = ["--jars", ",".join(jars), "--driver-memory", os.environ.get(DRIVER_MEMORY_ENV, "2g")]
-    if packages:
-        args += ["--packages", packages]
     for key, value in conf.items():
         args += ["--conf", f"{key}={value}"]
     return args + ["pyspark-shell"]

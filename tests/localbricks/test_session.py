@@ -113,6 +113,9 @@ def test_fetch_delta_jars_fills_an_ivy_cache_without_starting_a_session(tmp_path
     jar = session.fetch_delta_jars()
     assert jar.parent == ivy / "jars" and jar.stat().st_size > 1_000_000
     assert session.cached_delta_jar() == jar
+    listed = session.delta_jars()  # what Spark resolved, kept for the starts that follow
+    assert listed[0] == jar and all(j.parent == ivy / "jars" and j.is_file() for j in listed)
+    assert any(j.name.startswith("io.delta_delta-storage-") for j in listed), listed
 
 
 def _link_or_copy(src, dst):
@@ -164,9 +167,50 @@ def test_a_fetch_waits_for_the_one_under_way_and_then_finds_the_jars(tmp_path, m
         waiting.join(2)
         assert waiting.is_alive() and not launched, "the fetch did not wait for the lock"
         expected.parent.mkdir(parents=True)
-        expected.write_bytes(b"jar")  # …and leaves Delta's jar behind
+        expected.write_bytes(b"jar")  # …and leaves Delta's jar behind, and the list of what it resolved
+        session._write_manifest([str(expected)])
     waiting.join(30)
     assert fetched == [expected] and not launched
+
+
+@pytest.mark.parametrize("left", ["no list", "a listed jar deleted"])
+def test_jars_no_longer_all_there_are_resolved_again(tmp_path, monkeypatch, left):
+    """Delta's jar alone is not enough to start from: a cache filled before the list was kept, or
+    one whose dependency was cleaned away, goes through spark-submit's resolve once more."""
+    import subprocess
+
+    from localbricks import session
+    from localbricks.errors import DeltaJarsUnavailableError
+
+    monkeypatch.setenv("LOCALBRICKS_IVY_HOME", str(tmp_path / "ivy"))
+    delta = session._delta_jar_path()
+    delta.parent.mkdir(parents=True)
+    delta.write_bytes(b"jar")
+    if left == "a listed jar deleted":
+        session._write_manifest([str(delta), str(delta.with_name("io.delta_delta-storage-0.jar"))])
+    launched, real_run = [], subprocess.run
+
+    def run(cmd, **kwargs):  # spark-submit is only recorded (it resolves nothing); java -version runs
+        if "spark-submit" not in str(cmd[0]):
+            return real_run(cmd, **kwargs)
+        launched.append(cmd)
+        return subprocess.CompletedProcess(cmd, 1, "", "")
+
+    monkeypatch.setattr(subprocess, "run", run)
+    assert session.cached_delta_jar() is None
+    with pytest.raises(DeltaJarsUnavailableError):
+        session.delta_jars()
+    assert len(launched) == 1 and "--packages" in launched[0]
+
+
+def test_a_session_starts_from_the_kept_jar_list_not_from_packages(spark):
+    """Each start would otherwise resolve Delta's 33 jars through Ivy again (3 s of CPU)."""
+    from localbricks import session
+
+    conf = spark.sparkContext.getConf()
+    assert conf.get("spark.jars.packages", None) is None
+    loaded = {Path(j.removeprefix("file:")) for j in conf.get("spark.jars").split(",")}
+    assert set(session.delta_jars()) <= loaded
 
 
 def test_python_workers_use_this_interpreter(spark):
