@@ -140,26 +140,32 @@ def test_fetch_delta_jars_offline_is_one_clear_error(tmp_path, monkeypatch, capf
     assert "delta-spark" in capfd.readouterr().err  # spark-submit's own log, shown above the error
 
 
-def test_a_fetch_waits_for_the_one_under_way_and_then_finds_the_jars(tmp_path, monkeypatch):
-    """Two JVMs resolving into one empty Ivy cache break each other's files (CI on a fresh machine:
-    "unresolved dependency: io.delta#delta-kernel-defaults"), so a fetch that finds the cache's lock
-    taken waits, and downloads nothing if the other process left the jars there."""
+def _record_spark_submit(monkeypatch) -> list:
+    """Make spark-submit only recorded (it resolves nothing); anything else (java -version) runs."""
     import subprocess
-    import threading
 
-    from localbricks import session
+    launched, real_run = [], subprocess.run
 
-    monkeypatch.setenv("LOCALBRICKS_IVY_HOME", str(tmp_path / "ivy"))
-    launched, fetched = [], []
-    real_run = subprocess.run
-
-    def run(cmd, **kwargs):  # spark-submit is only recorded; anything else (java -version) runs
+    def run(cmd, **kwargs):
         if "spark-submit" not in str(cmd[0]):
             return real_run(cmd, **kwargs)
         launched.append(cmd)
         return subprocess.CompletedProcess(cmd, 1, "", "")
 
     monkeypatch.setattr(subprocess, "run", run)
+    return launched
+
+
+def test_a_fetch_waits_for_the_one_under_way_and_then_finds_the_jars(tmp_path, monkeypatch):
+    """Two JVMs resolving into one empty Ivy cache break each other's files (CI on a fresh machine:
+    "unresolved dependency: io.delta#delta-kernel-defaults"), so a fetch that finds the cache's lock
+    taken waits, and downloads nothing if the other process left the jars there."""
+    import threading
+
+    from localbricks import session
+
+    monkeypatch.setenv("LOCALBRICKS_IVY_HOME", str(tmp_path / "ivy"))
+    launched, fetched = _record_spark_submit(monkeypatch), []
     expected = session._delta_jar_path()
     with session._ivy_lock():  # another process is downloading
         waiting = threading.Thread(target=lambda: fetched.append(session.fetch_delta_jars()), daemon=True)
@@ -177,8 +183,6 @@ def test_a_fetch_waits_for_the_one_under_way_and_then_finds_the_jars(tmp_path, m
 def test_jars_no_longer_all_there_are_resolved_again(tmp_path, monkeypatch, left):
     """Delta's jar alone is not enough to start from: a cache filled before the list was kept, or
     one whose dependency was cleaned away, goes through spark-submit's resolve once more."""
-    import subprocess
-
     from localbricks import session
     from localbricks.errors import DeltaJarsUnavailableError
 
@@ -188,15 +192,7 @@ def test_jars_no_longer_all_there_are_resolved_again(tmp_path, monkeypatch, left
     delta.write_bytes(b"jar")
     if left == "a listed jar deleted":
         session._write_manifest([str(delta), str(delta.with_name("io.delta_delta-storage-0.jar"))])
-    launched, real_run = [], subprocess.run
-
-    def run(cmd, **kwargs):  # spark-submit is only recorded (it resolves nothing); java -version runs
-        if "spark-submit" not in str(cmd[0]):
-            return real_run(cmd, **kwargs)
-        launched.append(cmd)
-        return subprocess.CompletedProcess(cmd, 1, "", "")
-
-    monkeypatch.setattr(subprocess, "run", run)
+    launched = _record_spark_submit(monkeypatch)
     assert session.cached_delta_jar() is None
     with pytest.raises(DeltaJarsUnavailableError):
         session.delta_jars()
