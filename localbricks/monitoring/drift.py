@@ -52,7 +52,11 @@ def _key(row) -> tuple:
 
 
 def numeric_pieces(pairs) -> dict[tuple, dict]:
-    """Per pair: sizes, exact KS statistic and Wasserstein distance, and the two histograms."""
+    """Per pair: sizes, exact KS statistic and Wasserstein distance, and the two histograms.
+
+    One Spark query: the ordered window gives each distinct value its two ECDF heights and the
+    pair's range, which places the value in its bin; the pieces are summed per bin, then per pair.
+    """
     merged = pairs.where(F.col("x_num").isNotNull()).groupBy(*PAIR_KEYS, "x_num") \
         .agg(F.sum("a").alias("a"), F.sum("b").alias("b"))
     ordered = Window.partitionBy(*PAIR_KEYS).orderBy("x_num")
@@ -62,28 +66,29 @@ def numeric_pieces(pairs) -> dict[tuple, dict]:
         F.try_divide(F.sum("a").over(ordered), F.sum("a").over(whole)).alias("fa"),
         F.try_divide(F.sum("b").over(ordered), F.sum("b").over(whole)).alias("fb"),
         F.lead("x_num").over(ordered).alias("next"),
+        F.min("x_num").over(whole).alias("lo"), F.max("x_num").over(whole).alias("hi"),
     )
     gap = F.abs(F.col("fa") - F.col("fb"))
-    per_pair = ecdf.groupBy(*PAIR_KEYS).agg(
-        F.sum("a").alias("na"), F.sum("b").alias("nb"), F.max(gap).alias("ks"),
-        F.sum(gap * (F.col("next") - F.col("x_num"))).alias("wasserstein"),
-        F.min("x_num").alias("lo"), F.max("x_num").alias("hi"),
-    ).where((F.col("na") > 0) & (F.col("nb") > 0))
-    out = {_key(r): {**r.asDict(), "hist_a": [0] * HISTOGRAM_BINS, "hist_b": [0] * HISTOGRAM_BINS}
-           for r in per_pair.collect()}
     span = F.col("hi") - F.col("lo")
     # the same arithmetic as numpy.histogram's: (x - lo) * (bins / span), the top edge closed
     raw = F.floor((F.col("x_num") - F.col("lo")) * F.try_divide(F.lit(float(HISTOGRAM_BINS)), span))
-    ranges = per_pair.select(*[F.col(k).alias(f"_{k}") for k in PAIR_KEYS], "lo", "hi")
-    on = [F.col(k).eqNullSafe(F.col(f"_{k}")) for k in PAIR_KEYS]
-    binned = merged.join(ranges, on).select(
-        *PAIR_KEYS, "a", "b",
-        F.when(span == 0, 0).otherwise(F.least(raw, F.lit(HISTOGRAM_BINS - 1))).cast("int").alias("bin"))
-    for r in binned.groupBy(*PAIR_KEYS, "bin").agg(F.sum("a").alias("a"), F.sum("b").alias("b")).collect():
-        piece = out.get(_key(r))
-        if piece is not None:
-            piece["hist_a"][r["bin"]] += r["a"]
-            piece["hist_b"][r["bin"]] += r["b"]
+    bin_ = F.when(span == 0, 0).otherwise(F.least(raw, F.lit(HISTOGRAM_BINS - 1))).cast("int")
+    per_bin = ecdf.groupBy(*PAIR_KEYS, bin_.alias("bin")).agg(
+        F.sum("a").alias("a"), F.sum("b").alias("b"), F.max(gap).alias("ks"),
+        F.sum(gap * (F.col("next") - F.col("x_num"))).alias("wasserstein"))
+    per_pair = per_bin.groupBy(*PAIR_KEYS).agg(
+        F.sum("a").alias("na"), F.sum("b").alias("nb"), F.max("ks").alias("ks"),
+        F.sum("wasserstein").alias("wasserstein"),
+        F.collect_list(F.struct("bin", "a", "b")).alias("bins"),
+    ).where((F.col("na") > 0) & (F.col("nb") > 0))
+    out = {}
+    for r in per_pair.collect():
+        piece = {k: r[k] for k in [*PAIR_KEYS, "na", "nb", "ks", "wasserstein"]}
+        piece["hist_a"], piece["hist_b"] = [0] * HISTOGRAM_BINS, [0] * HISTOGRAM_BINS
+        for b in r["bins"]:
+            piece["hist_a"][b["bin"]] += b["a"]
+            piece["hist_b"][b["bin"]] += b["b"]
+        out[_key(r)] = piece
     return out
 
 
@@ -92,7 +97,9 @@ def categorical_pieces(pairs) -> dict[tuple, dict]:
     merged = pairs.where(F.col("x_cat").isNotNull()).groupBy(*PAIR_KEYS, "x_cat") \
         .agg(F.sum("a").alias("a"), F.sum("b").alias("b"))
     out: dict[tuple, dict] = {}
-    for r in merged.orderBy("x_cat").collect():
+    # sorted here, not by Spark: a global orderBy costs a sampling job; Python orders str by code
+    # point, which is the order of Spark's UTF-8 byte comparison
+    for r in sorted(merged.collect(), key=lambda r: r["x_cat"]):
         piece = out.setdefault(_key(r), {"categories": [], "a": [], "b": []})
         piece["categories"].append(r["x_cat"])
         piece["a"].append(r["a"])

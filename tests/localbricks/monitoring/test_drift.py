@@ -96,3 +96,14 @@ def test_categorical_drift_matches_scipy(stats, data, day, drift_type):
 def test_first_window_has_no_consecutive_drift(stats, day):
     assert ("CONSECUTIVE", "1 day", day(0), None, None, None, "x") not in stats
     assert ("BASELINE", "1 day", day(0), None, None, None, "x") in stats
+
+
+def test_a_column_with_one_value_on_both_sides_has_no_drift(spark, day):
+    """The pooled range is empty (hi == lo), yet every value must land in a bin, and the two sides agree."""
+    df = spark.createDataFrame([(day(w, h), 3.0) for w in (0, 1) for h in range(5)], "ts timestamp, x double")
+    long = melt(with_groups(df, "ts", [parse_granularity("1 day")], []), {"x": df.schema["x"].dataType})
+    got = _get(drift.statistics(long), "CONSECUTIVE", day(1), "x")
+    assert got["ks_test"]["statistic"] == 0.0
+    assert got["wasserstein_distance"] == 0.0
+    assert got["js_distance"] == pytest.approx(0.0, abs=TOL)
+    assert got["population_stability_index"] == pytest.approx(0.0, abs=TOL)
