@@ -190,15 +190,18 @@ def _without_hidden_tests(nb, key: Key):
 def _prepare_walls(level: str) -> None:
     """Put in the caches what walled kernels can read but not make: they have no network and a
     read-only jar cache, so Delta's jars, the catalog plugin and the pipelines' catalog plugin
-    (notebook 07) are fetched and compiled here, once, before any kernel starts."""
+    (notebook 07) are fetched and compiled here, once, before any kernel starts, and Spark's class
+    archive (``localbricks.class_archive``) is recorded."""
     if level == "scratch":
         return
+    from localbricks import class_archive
     from localbricks.jvm import catalog_jar
     from localbricks.pipelines.server import streaming_catalog_jar
     from localbricks.session import fetch_delta_jars
 
     catalog_jar()
     streaming_catalog_jar(fetch_delta_jars())
+    class_archive.ensure()  # walled kernels map it read-only; they could not record it
 
 
 def autograde(submissions: Path | str, source_dir: Path | str = REPO_ROOT / "solutions", *,

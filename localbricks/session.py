@@ -7,7 +7,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from localbricks import catalogs, workspace
+from localbricks import catalogs, class_archive, workspace
 from localbricks.errors import DeltaJarsUnavailableError, LocalbricksError
 from localbricks.java import require_java
 from localbricks.jvm import catalog_jar
@@ -177,8 +177,9 @@ def base_conf(home: Path) -> dict[str, str]:
         "spark.driver.memory": os.environ.get("LOCALBRICKS_DRIVER_MEMORY", "4g"),
         "spark.ui.enabled": os.environ.get("LOCALBRICKS_SPARK_UI", "true"),
         "spark.ui.showConsoleProgress": "false",
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={home} "
-                                         + os.environ.get(JAVA_OPTIONS_ENV, DEFAULT_JAVA_OPTIONS),
+        "spark.driver.extraJavaOptions": " ".join(filter(None, (
+            f"-Dderby.system.home={home}", os.environ.get(JAVA_OPTIONS_ENV, DEFAULT_JAVA_OPTIONS),
+            class_archive.java_option()))),
         # Python workers must be this interpreter (the venv with pandas, MLflow…), whatever PATH says
         "spark.pyspark.python": sys.executable,
         "spark.pyspark.driver.python": sys.executable,
@@ -250,8 +251,10 @@ def get_spark(master: str | None = None):
     # pyspark starts Python workers with $PYSPARK_PYTHON (default: whatever `python3` is on PATH),
     # not with the conf below; both must name this interpreter so UDFs see the venv's packages
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    jars = [str(catalog_jar()), *map(str, delta_jars())]  # a first start downloads Delta's
+    class_archive.ensure()  # a first start records Spark's classes, so later ones map them
     conf = base_conf(home)
-    jars = [conf.pop("spark.jars"), *map(str, delta_jars())]  # a first start downloads Delta's
+    conf.pop("spark.jars")
     builder = SparkSession.builder.master(master)
     for key, value in conf.items():
         builder = builder.config(key, value)

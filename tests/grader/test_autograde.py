@@ -234,14 +234,19 @@ def test_tampering_detects_edits_against_release_and_source(course, student_copy
 def test_walls_are_prepared_with_every_jar_a_walled_kernel_needs(tmp_path, monkeypatch):
     """Walled kernels can neither compile (the jar cache is read-only to them) nor download (no
     network): on a machine whose jar cache is empty, the preparation compiles the catalog plugin and
-    the pipelines' one (notebook 07's kernel died with EROFS trying to compile that one itself)."""
+    the pipelines' one (notebook 07's kernel died with EROFS trying to compile that one itself), and
+    records Spark's class archive."""
+    from localbricks import class_archive
     from localbricks.pipelines.server import streaming_catalog_jar
     from localbricks.session import cached_delta_jar
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     autograde._prepare_walls("scratch")  # no walls, nothing to prepare
-    assert not list(tmp_path.rglob("*.jar"))
+    assert not list(tmp_path.rglob("*.jar")) and not list(tmp_path.rglob("*.jsa"))
     autograde._prepare_walls("namespaces")
     jars = {p.name for p in (tmp_path / "localbricks").glob("*.jar")}
     assert {name.rsplit("-", 1)[0] for name in jars} == {"localbricks-catalog", "localbricks-streaming-catalog"}
     assert streaming_catalog_jar(cached_delta_jar()).name in jars  # what 07's kernel will look for
+    # recorded by a real start, and whole: a JVM starts from it (a walled kernel could not record it)
+    archive = class_archive.archive_path()
+    assert archive.parent == tmp_path / "localbricks" and not class_archive._unusable(archive)
