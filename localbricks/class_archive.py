@@ -42,13 +42,26 @@ def enabled() -> bool:
 
 
 def archive_path() -> Path:
-    """``<cache>/spark-classes-<key>.jsa``, keyed by pyspark's version and the Java binary (path
-    and modification time), so an upgrade of either records a new one."""
+    """``<cache>/spark-classes-<install>-<versions>.jsa``. A JVM maps an archive only with the
+    classpath it was recorded with, so each pyspark installation (each venv, each checkout) has its
+    own; the second part changes with pyspark's version and the Java binary (path and modification
+    time), so an upgrade records a new one in place of the old."""
     import pyspark
 
+    install = _pyspark_dir()
     java = Path(os.path.realpath(java_binary()))
-    key = f"{pyspark.__version__}|{java}|{java.stat().st_mtime_ns}".encode()
-    return cache_dir() / f"{PREFIX}{hashlib.sha256(key).hexdigest()[:16]}.jsa"
+    versions = f"{pyspark.__version__}|{java}|{java.stat().st_mtime_ns}"
+    return cache_dir() / f"{PREFIX}{_digest(install)}-{_digest(versions)}.jsa"
+
+
+def _pyspark_dir() -> str:
+    import pyspark
+
+    return os.path.realpath(os.path.dirname(pyspark.__file__))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def java_option() -> str:
@@ -78,6 +91,27 @@ def ensure(timeout: float = 600) -> Path | None:
     return path if path.is_file() else None
 
 
+def _source(path: Path) -> Path:
+    """Beside each archive: the pyspark folder it was recorded for."""
+    return path.with_name(path.name + ".source")
+
+
+def _remove_stale(path: Path) -> None:
+    """Delete this installation's archives for an earlier pyspark or Java, and any archive whose
+    installation is gone (a deleted venv or checkout): at some 230 MB each they would pile up."""
+    install = path.name[:len(PREFIX) + 12]
+    for other in path.parent.glob(f"{PREFIX}*.jsa"):
+        if other == path:
+            continue
+        try:
+            gone = not Path(_source(other).read_text(encoding="utf-8").strip()).is_dir()
+        except OSError:
+            gone = False  # no record of its installation: only its own installation may replace it
+        if other.name.startswith(install + "-") or gone:
+            other.unlink(missing_ok=True)
+            _source(other).unlink(missing_ok=True)
+
+
 def _failed(path: Path) -> Path:
     return path.with_name(path.name + ".failed")
 
@@ -103,8 +137,8 @@ def _record(path: Path, timeout: float) -> None:
            if not k.startswith(("PYSPARK_GATEWAY", "SPARK_CONNECT", "SPARK_REMOTE")) and k != "PYSPARK_SUBMIT_ARGS"}
     try:
         with tempfile.TemporaryDirectory(prefix="localbricks-classes-") as home:
-            env.update({RECORD_ENV: str(tmp), workspace.HOME_ENV: home, "LOCALBRICKS_SPARK_UI": "false",
-                        "LOCALBRICKS_SPARK_MASTER": "local[2]"})
+            # the UI as this process's sessions have it, so its classes are recorded when they use it
+            env.update({RECORD_ENV: str(tmp), workspace.HOME_ENV: home, "LOCALBRICKS_SPARK_MASTER": "local[2]"})
             try:
                 run = subprocess.run([sys.executable, *RECORDER], env=env,
                                      capture_output=True, text=True, timeout=timeout)
@@ -120,9 +154,8 @@ def _record(path: Path, timeout: float) -> None:
             return
         os.chmod(tmp, 0o644)  # readable by a walled kernel running as nobody
         os.replace(tmp, path)
-        for stale in path.parent.glob(f"{PREFIX}*.jsa"):  # recorded for an earlier pyspark or Java
-            if stale != path:
-                stale.unlink(missing_ok=True)
+        _source(path).write_text(_pyspark_dir(), encoding="utf-8")
+        _remove_stale(path)
     finally:
         tmp.unlink(missing_ok=True)
 

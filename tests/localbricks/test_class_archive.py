@@ -66,11 +66,20 @@ def test_a_whole_recording_is_put_in_place_readable_to_all(scratch_cache, tmp_pa
     cache, real = scratch_cache
     log = tmp_path / "runs.log"
     _recorder(monkeypatch, log, f"shutil.copy({str(real)!r}, out)")
-    (cache / f"{class_archive.PREFIX}0123456789abcdef.jsa").write_bytes(b"an older pyspark's")
+    install = class_archive.archive_path().name.rsplit("-", 1)[0]
+    (cache / f"{install}-0123456789ab.jsa").write_bytes(b"this venv's, for an older pyspark")
+    other = cache / f"{class_archive.PREFIX}0123456789ab-0123456789ab.jsa"
+    other.write_bytes(b"another checkout's venv")
+    (cache / (other.name + ".source")).write_text(str(tmp_path))  # that venv still exists
+    gone = cache / f"{class_archive.PREFIX}ba9876543210-0123456789ab.jsa"
+    gone.write_bytes(b"a deleted checkout's venv")
+    (cache / (gone.name + ".source")).write_text(str(tmp_path / "deleted-venv"))
     path = class_archive.ensure()
     assert path == class_archive.archive_path() and path.stat().st_size == real.stat().st_size
     assert path.stat().st_mode & 0o044 == 0o044
-    assert [p.name for p in cache.glob("*.jsa")] == [path.name], "the stale archive was kept"
+    assert sorted(p.name for p in cache.glob("*.jsa")) == sorted([path.name, other.name]), \
+        "a stale archive was kept, or another installation's was deleted"
+    assert not (cache / (gone.name + ".source")).exists()
     assert class_archive.ensure() == path and log.read_text() == "ran\n"
     assert class_archive.java_option() == f"-XX:SharedArchiveFile={path}"
 
