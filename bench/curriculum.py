@@ -10,7 +10,9 @@ fresh throw-away workspace each time (the ``WORKSPACE`` parameter and ``LOCALBRI
 
 Both sides are timed the same way: wall time, and the peak of resident memory summed over the
 whole process tree (papermill, kernel, Spark's JVM and Python workers, and any orphan they leave,
-which this process adopts as a subreaper), sampled every 0.2 s. The table also shows how long the
+which this process adopts as a subreaper), sampled every 0.2 s. The tree is told apart from this
+process's other children by a marker in the command's environment (``MARK_ENV``), which every
+process it starts inherits. The table also shows how long the
 setup cell (the one calling ``localbricks.activate(``) took, from papermill's per-cell durations,
 and its share of the notebook's wall time. ``kernel / plain`` above 1 means the kernel costs that
 much extra. The notebook side runs first, so it pays for cold caches.
@@ -32,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -44,19 +47,24 @@ SOLUTIONS = REPO / "solutions"
 SETUP_CALL = "localbricks.activate("
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 MODES = ("ci", "full")
+# set in each measured command's environment, which its whole process tree inherits
+MARK_ENV = "LOCALBRICKS_BENCH_RUN"
 
 
 class TreePeak:
     """The peak of RSS summed over a process and all its descendants, sampled on a thread.
 
     ``include_root=False`` leaves the root itself out (this benchmark samples its own descendants,
-    not itself); ``ignore`` names processes that were there before and are someone else's.
-    Shared pages count once per process, the same way on both sides.
+    not itself). ``marker`` keeps only descendants whose environment carries ``MARK_ENV`` with that
+    value: the caller may have other children (a test process's Spark JVMs) that start processes of
+    their own meanwhile, and those are not the measured command's. Shared pages count once per
+    process, the same way on both sides.
     """
 
-    def __init__(self, root: int, interval: float = 0.2, include_root: bool = True, ignore: set[int] = frozenset()):
+    def __init__(self, root: int, interval: float = 0.2, include_root: bool = True, marker: str | None = None):
         self.peak_mb = 0.0
-        self._root, self._interval, self._include_root, self._ignore = psutil.Process(root), interval, include_root, ignore
+        self._root, self._interval, self._include_root = psutil.Process(root), interval, include_root
+        self._marker, self._carries = marker, {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -66,8 +74,18 @@ class TreePeak:
             found = self._root.children(recursive=True)
         except psutil.Error:
             found = []
-        mine = [p for p in found if p.pid not in self._ignore]
+        mine = [p for p in found if self._marker is None or self._marked(p)]
         return [self._root, *mine] if self._include_root else mine
+
+    def _marked(self, proc: psutil.Process) -> bool:
+        """Whether ``proc`` descends from the measured command: its environment, read once per process."""
+        try:
+            key = (proc.pid, proc.create_time())
+            if key not in self._carries:
+                self._carries[key] = proc.environ().get(MARK_ENV) == self._marker
+            return self._carries[key]
+        except psutil.Error:  # gone, or not ours to read
+            return False
 
     def _run(self) -> None:
         while True:
@@ -153,11 +171,11 @@ def _last_line(path: Path) -> str:
     return line if len(line) <= 200 else line[:199] + "…"
 
 
-def timed(cmd: list[str], cwd: Path, env: dict, log: Path, timeout: float) -> Side:
+def timed(cmd: list[str], cwd: Path, env: dict | None, log: Path, timeout: float) -> Side:
     """Run ``cmd``; wall time and tree peak measured alike for both sides; kills what it leaves running."""
-    me = os.getpid()
-    before = {p.pid for p in psutil.Process(me).children(recursive=True)}
-    peak = TreePeak(me, include_root=False, ignore=before)
+    marker = uuid.uuid4().hex
+    env = {**(os.environ if env is None else env), MARK_ENV: marker}
+    peak = TreePeak(os.getpid(), include_root=False, marker=marker)
     started = time.perf_counter()
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -42,16 +42,24 @@ def enabled() -> bool:
 
 
 def archive_path() -> Path:
-    """``<cache>/spark-classes-<install>-<versions>.jsa``. A JVM maps an archive only with the
-    classpath it was recorded with, so each pyspark installation (each venv, each checkout) has its
-    own; the second part changes with pyspark's version and the Java binary (path and modification
-    time), so an upgrade records a new one in place of the old."""
-    import pyspark
-
+    """``<cache>/spark-classes-<install>-<build>.jsa``. A JVM maps an archive only with the
+    classpath it was recorded with, jar for jar (each one's size and modification time), so each
+    pyspark installation (each venv, each checkout) has its own; the second part changes with the
+    jars' sizes and times and the Java binary's, so an upgrade or a reinstall in the same place
+    (a fresh venv on the same path, as CI makes) records a new one in place of the old."""
     install = _pyspark_dir()
     java = Path(os.path.realpath(java_binary()))
-    versions = f"{pyspark.__version__}|{java}|{java.stat().st_mtime_ns}"
-    return cache_dir() / f"{PREFIX}{_digest(install)}-{_digest(versions)}.jsa"
+    build = f"{_jars_stamp(Path(install) / 'jars')}|{java}|{java.stat().st_mtime_ns}"
+    return cache_dir() / f"{PREFIX}{_digest(install)}-{_digest(build)}.jsa"
+
+
+def _jars_stamp(jars: Path) -> str:
+    """Name, size and modification time of every jar: what the JVM compares before it maps an archive."""
+    try:
+        entries = sorted(os.scandir(jars), key=lambda entry: entry.name)
+    except OSError:
+        return ""
+    return ";".join(f"{e.name}:{e.stat().st_size}:{e.stat().st_mtime_ns}" for e in entries if e.name.endswith(".jar"))
 
 
 def _pyspark_dir() -> str:

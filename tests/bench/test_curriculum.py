@@ -66,6 +66,30 @@ def test_tree_peak_stays_below_when_nothing_allocates(tmp_path):
     assert 0 < side.peak_mb < ALLOC_MB
 
 
+@pytest.mark.timeout(120)
+def test_tree_peak_leaves_out_what_the_callers_other_children_start_meanwhile(tmp_path):
+    """Under xdist a test process already has children (Spark JVMs) that start processes of their
+    own while a command is timed; those are not the command's (counted, this test fails)."""
+    started, allocated = tmp_path / "started", tmp_path / "allocated"
+    hog = f"import time; b = b'x' * ({ALLOC_MB} * 2**20); open({str(allocated)!r}, 'w').close(); time.sleep(1.5)"
+    unrelated = subprocess.Popen([sys.executable, "-c", (
+        f"import os, subprocess, sys, time\n"
+        f"while not os.path.exists({str(started)!r}): time.sleep(0.05)\n"
+        f"subprocess.run([sys.executable, '-c', {hog!r}], check=True)")])
+    measured = [sys.executable, "-c", (
+        f"import os, time\nopen({str(started)!r}, 'w').close()\n"
+        f"deadline = time.time() + 60\n"
+        f"while not os.path.exists({str(allocated)!r}) and time.time() < deadline: time.sleep(0.05)\n"
+        f"time.sleep(0.8)")]
+    try:
+        side = curriculum.timed(measured, tmp_path, None, tmp_path / "log", timeout=90)
+    finally:
+        unrelated.wait(timeout=60)
+    assert allocated.exists(), "the unrelated process never allocated: the test proves nothing"
+    assert side.status == "ok" and side.left_running == 0
+    assert 0 < side.peak_mb < ALLOC_MB
+
+
 def test_tree_peak_of_a_given_root_includes_the_root():
     proc = subprocess.Popen([sys.executable, "-c", f"import time; b = b'x' * ({ALLOC_MB} * 2**20); time.sleep(1.5)"])
     peak = curriculum.TreePeak(proc.pid)

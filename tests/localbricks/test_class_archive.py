@@ -1,5 +1,6 @@
 """Spark's class archive: the session's JVM maps Spark's classes from it, and a broken recording
 never reaches the path a JVM would map (a truncated archive crashes the JVM that maps it)."""
+import os
 import shutil
 import subprocess
 
@@ -92,3 +93,20 @@ def test_the_switch_turns_it_off(scratch_cache, tmp_path, monkeypatch):
     assert not log.exists(), "a recording ran"
     monkeypatch.delenv(class_archive.SWITCH_ENV)
     assert class_archive.ensure() is None and log.exists(), "the recording did not run once the switch was back on"
+
+
+def test_a_reinstall_in_the_same_place_gets_a_new_archive_name(tmp_path, monkeypatch):
+    """The JVM refuses an archive once any jar's size or time differs (a fresh venv on the same
+    path, as CI makes): the name must change with them, or the stale archive is silently unused."""
+    jars = tmp_path / "pyspark" / "jars"
+    jars.mkdir(parents=True)
+    (jars / "spark-core.jar").write_bytes(b"one build")
+    monkeypatch.setattr(class_archive, "_pyspark_dir", lambda: str(tmp_path / "pyspark"))
+    first = class_archive.archive_path()
+    assert class_archive.archive_path() == first
+    stat = (jars / "spark-core.jar").stat()
+    os.utime(jars / "spark-core.jar", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    reinstalled = class_archive.archive_path()
+    assert reinstalled != first
+    install = first.name[:len(class_archive.PREFIX) + 12]
+    assert reinstalled.name.startswith(install + "-"), "the same installation's archives must share a prefix"
