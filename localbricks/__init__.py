@@ -10,7 +10,6 @@ works with no arguments. On Databricks it changes nothing.
 from __future__ import annotations
 
 import inspect
-import sys
 from typing import Any
 
 from localbricks.errors import (DeltaJarsUnavailableError, JavaNotFoundError, LocalbricksError,

@@ -17,15 +17,14 @@ that file is deleted.
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import subprocess
 import sys
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
+from localbricks import locks
 from localbricks.java import java_binary
 from localbricks.jvm import cache_dir
 
@@ -93,7 +92,7 @@ def ensure(timeout: float = 600) -> Path | None:
         return path
     if not os.access(path.parent, os.W_OK) or _failed(path).exists():
         return None
-    with _lock(path.parent):
+    with locks.exclusive(path.parent / ".spark-classes.lock"):
         if not path.is_file() and not _failed(path).exists():  # the process we waited for may have made it
             _record(path, timeout)
     return path if path.is_file() else None
@@ -122,16 +121,6 @@ def _remove_stale(path: Path) -> None:
 
 def _failed(path: Path) -> Path:
     return path.with_name(path.name + ".failed")
-
-
-@contextmanager
-def _lock(folder: Path):
-    with open(folder / ".spark-classes.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _record(path: Path, timeout: float) -> None:

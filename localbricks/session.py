@@ -7,7 +7,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from localbricks import catalogs, class_archive, workspace
+from localbricks import catalogs, class_archive, locks, workspace
 from localbricks.errors import DeltaJarsUnavailableError, LocalbricksError
 from localbricks.java import require_java
 from localbricks.jvm import catalog_jar
@@ -107,22 +107,12 @@ def fetch_delta_jars() -> Path:
     return _delta_jar_path()
 
 
-@contextmanager
 def _ivy_lock():
-    """Hold the Ivy cache's lock file. Two JVMs resolving Delta into one empty cache break each
-    other's files (seen on a fresh machine, two test processes starting Spark at once: "io problem
-    while parsing ivy file … ivy-4.4.0.xml.original (No such file or directory)", then "unresolved
-    dependency"); two notebooks opened at once on a new laptop would do the same."""
-    import fcntl
-
-    home = _ivy_home()
-    home.mkdir(parents=True, exist_ok=True)
-    with open(home / ".localbricks-fetch.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """The Ivy cache's lock. Two JVMs resolving Delta into one empty cache break each other's files
+    (seen on a fresh machine, two test processes starting Spark at once: "io problem while parsing
+    ivy file … ivy-4.4.0.xml.original (No such file or directory)", then "unresolved dependency");
+    two notebooks opened at once on a new laptop would do the same."""
+    return locks.exclusive(_ivy_home() / ".localbricks-fetch.lock")
 
 
 # Run by spark-submit once it has resolved ``--packages``: for a Python application it puts the

@@ -24,11 +24,10 @@ import json
 import os
 import re
 import threading
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from localbricks import catalogs, names
+from localbricks import catalogs, locks, names
 from localbricks.feature_store.entities import FeatureTable
 from localbricks.feature_store.errors import FeatureStoreError, listing
 
@@ -174,25 +173,10 @@ def read_sidecar(where: Path) -> dict:
         return {}
 
 
-@contextmanager
-def _file_lock(where: Path):
-    """An exclusive lock shared by threads and processes (flock locks each open file separately)."""
-    with _thread_lock, open(where / (SIDECAR + ".lock"), "a+b") as handle:
-        try:
-            import fcntl
-
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        except ImportError:  # Windows
-            import msvcrt
-
-            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
-        yield  # closing the file releases the lock
-
-
 def update_sidecar(spark, name: object, change) -> dict:
     """Apply ``change(data)`` to the table's sidecar under the lock; return the new data."""
     where = folder(spark, name)
-    with _file_lock(where):
+    with _thread_lock, locks.exclusive(where / (SIDECAR + ".lock")):
         data = read_sidecar(where)
         data.setdefault("tags", {})
         data.setdefault("models", [])

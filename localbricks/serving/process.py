@@ -7,8 +7,6 @@ closed port. A lock file keeps two kernels starting at once from starting two se
 """
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import signal
 import subprocess
@@ -17,23 +15,13 @@ import time
 import urllib.error
 import urllib.request
 
-from localbricks import workspace
+from localbricks import locks, workspace
 from localbricks.errors import LocalbricksError
 from localbricks.serving import service
 from localbricks.serving.auth import token
 
 HOST_ENV, TOKEN_ENV = "DATABRICKS_HOST", "DATABRICKS_TOKEN"
 _OURS_ENV = "LOCALBRICKS_SERVING_HOST"  # remembers the host we set, so a user's own DATABRICKS_HOST wins
-
-
-@contextlib.contextmanager
-def _start_lock():
-    with open(service.folder() / "start.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _answers(host: str, secret: str, timeout: float = 2.0) -> bool:
@@ -97,7 +85,7 @@ def start(timeout: float = 90.0) -> dict:
 def ensure_running() -> str:
     """The URL of this workspace's serving service, started if needed; this process becomes a client."""
     register_client()
-    with _start_lock():
+    with locks.exclusive(service.folder() / "start.lock"):
         info = running() or start()
     return info["host"]
 
