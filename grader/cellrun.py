@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from traitlets import Any
 
+from grader.kernels import UnixSocketKernelManager
 from grader.sandbox import Sandbox
 
 # Runs first in the kernel's command: cap the address space (inherited by all it starts), then exec.
@@ -58,7 +58,7 @@ class RunRecord:
     seconds: float = 0.0
 
 
-class SandboxKernelManager(AsyncKernelManager):
+class SandboxKernelManager(UnixSocketKernelManager):
     """A kernel manager that starts its kernel inside a :class:`~grader.sandbox.Sandbox`."""
 
     sandbox = Any()
@@ -169,8 +169,7 @@ async def _run(nb, sandbox: Sandbox, test_cells: set[int], *, cell_timeout: floa
     km.memory_bytes = (memory_mb or 0) * 2**20
     name = f"kernel-{uuid.uuid4().hex[:8]}"
     km.connection_file = str(sandbox.runtime_dir / f"{name}.json")
-    if sandbox.walled:
-        km.transport, km.ip = "ipc", str(sandbox.runtime_dir / name)
+    km.ip = str(sandbox.runtime_dir / name)  # bound into the walls as the kernel's own runtime folder
     client = RecordingClient(nb, km, cell_bytes=cell_bytes, total_bytes=total_bytes, timeout=int(cell_timeout),
                              allow_errors=True, interrupt_on_timeout=False, startup_timeout=120,
                              iopub_timeout=10, record_timing=False,

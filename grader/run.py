@@ -63,13 +63,13 @@ def describe_failure(err: Exception) -> str:
 
 def run_one(path: Path, out_dir: Path, parameters: dict) -> RunResult:
     """Execute one notebook with papermill; never raises for a notebook failure."""
-    import papermill
+    from grader.kernels import execute_notebook
 
     output = Path(out_dir) / path.name
     start = time.perf_counter()
     try:
-        papermill.execute_notebook(
-            str(path), str(output), parameters=parameters, cwd=str(path.parent),
+        execute_notebook(
+            path, output, parameters=parameters, cwd=str(path.parent),
             kernel_name="python3", progress_bar=False, log_output=False,
         )
     except Exception as err:  # noqa: BLE001 - every failure becomes a row

@@ -118,8 +118,8 @@ def _run(notebook: Path, out_dir: Path, master: str, record_cell: str, monkeypat
          workspace: Path | None = None) -> dict:
     """Execute the answer key with its CI parameters on ``master``; return what the appended cell recorded."""
     import nbformat
-    import papermill
 
+    from grader.kernels import execute_notebook
     from localbricks import serving
 
     workspace = workspace or out_dir / "workspace"
@@ -133,9 +133,8 @@ def _run(notebook: Path, out_dir: Path, master: str, record_cell: str, monkeypat
     monkeypatch.setenv("CLUSTER_RECORD", str(record))
     monkeypatch.setenv("LOCALBRICKS_HOME", str(workspace))
     try:
-        papermill.execute_notebook(str(source), str(out_dir / f"executed-{notebook.name}"), parameters=params,
-                                   cwd=str(notebook.parent), progress_bar=False, kernel_name="python3",
-                                   execution_timeout=900)
+        execute_notebook(source, out_dir / f"executed-{notebook.name}", parameters=params,
+                         cwd=str(notebook.parent), progress_bar=False, kernel_name="python3", execution_timeout=900)
     finally:
         serving.stop()  # the workspace's serving service, which activate() started
     return json.loads(record.read_text())

@@ -67,15 +67,14 @@ def test_notebooks_are_clean_glass_box_code_in_the_workspace(summary, workspace_
 
 
 def test_the_best_trials_notebook_retrains_the_model_and_matches_its_metric(summary, tmp_path):
-    import papermill
-
     from grader.kernelenv import kernel_environ
+    from grader.kernels import execute_notebook
 
     best = summary.best_trial
     run_name = f"retrain_{uuid.uuid4().hex[:8]}"
     with kernel_environ():
-        papermill.execute_notebook(best.notebook_path, str(tmp_path / "out.ipynb"), parameters={"run_name": run_name},
-                                   kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+        execute_notebook(best.notebook_path, tmp_path / "out.ipynb", parameters={"run_name": run_name},
+                         kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
     [rerun] = mlflow.search_runs([summary.experiment.experiment_id], output_format="list",
                                  filter_string=f"tags.mlflow.runName = '{run_name}'")
     assert abs(rerun.data.metrics["val_f1_score"] - best.metrics["val_f1_score"]) <= 0.02
@@ -83,14 +82,13 @@ def test_the_best_trials_notebook_retrains_the_model_and_matches_its_metric(summ
 
 
 def test_the_data_exploration_notebook_runs(summary, tmp_path):
-    import papermill
-
     from grader.kernelenv import kernel_environ
+    from grader.kernels import execute_notebook
 
     explore = summary.experiment.tags["automl.data_exploration_notebook"]
     with kernel_environ():
-        out = papermill.execute_notebook(explore, str(tmp_path / "explore.ipynb"), kernel_name="python3",
-                                         progress_bar=False, cwd=str(tmp_path))
+        out = execute_notebook(explore, tmp_path / "explore.ipynb", kernel_name="python3",
+                               progress_bar=False, cwd=str(tmp_path))
     shown = "".join(str(o.get("data", {}).get("text/plain", "")) for c in out.cells for o in c.get("outputs", []))
     assert "(1000, 18)" in shown and "train" in shown
 
