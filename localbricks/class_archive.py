@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -136,13 +137,20 @@ def _record(path: Path, timeout: float) -> None:
         with tempfile.TemporaryDirectory(prefix="localbricks-classes-") as home:
             # the UI as this process's sessions have it, so its classes are recorded when they use it
             env.update({RECORD_ENV: str(tmp), workspace.HOME_ENV: home, "LOCALBRICKS_SPARK_MASTER": "local[2]"})
+            # a session of its own, so a timeout kills its JVM too: left alive, that JVM would still
+            # write the archive at its exit, after the clean-up below
+            child = subprocess.Popen([sys.executable, *RECORDER], env=env, start_new_session=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             try:
-                run = subprocess.run([sys.executable, *RECORDER], env=env,
-                                     capture_output=True, text=True, timeout=timeout)
-                problem = "" if run.returncode == 0 else f"the recording run exited with {run.returncode}:\n" \
-                                                         f"{(run.stdout + run.stderr)[-3000:]}"
+                output, _ = child.communicate(timeout=timeout)
+                problem = "" if child.returncode == 0 else f"the recording run exited with {child.returncode}:\n" \
+                                                           f"{output[-3000:]}"
             except subprocess.TimeoutExpired:
+                _kill_session(child)
                 problem = f"the recording run took longer than {timeout:.0f} s"
+            except BaseException:  # Ctrl-C reaches only this process now: take the recording down with it
+                _kill_session(child)
+                raise
         problem = problem or _unusable(tmp)
         if problem:
             _failed(path).write_text(problem + "\n", encoding="utf-8")
@@ -155,6 +163,15 @@ def _record(path: Path, timeout: float) -> None:
         _remove_stale(path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _kill_session(child: subprocess.Popen) -> None:
+    """Kill the recording child and every process it started (they share its session), and reap it."""
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    child.communicate()
 
 
 def _unusable(archive: Path) -> str:

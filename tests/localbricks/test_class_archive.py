@@ -3,6 +3,7 @@ never reaches the path a JVM would map (a truncated archive crashes the JVM that
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -110,3 +111,16 @@ def test_a_reinstall_in_the_same_place_gets_a_new_archive_name(tmp_path, monkeyp
     assert reinstalled != first
     install = first.name[:len(class_archive.PREFIX) + 12]
     assert reinstalled.name.startswith(install + "-"), "the same installation's archives must share a prefix"
+
+
+def test_a_recording_past_its_time_is_killed_with_what_it_started(scratch_cache, tmp_path, monkeypatch):
+    """The recorder's JVM writes the archive when it exits; one outliving a timed-out recorder would leave it
+    behind (the grandchild here stands for that JVM)."""
+    cache, _ = scratch_cache
+    late = "import sys, time; time.sleep(3); open(sys.argv[1], 'wb').write(b'an archive written too late')"
+    _recorder(monkeypatch, tmp_path / "runs.log",
+              f"import subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {late!r}, out])\ntime.sleep(60)")
+    assert class_archive.ensure(timeout=1) is None
+    assert "took longer than 1 s" in (cache / (class_archive.archive_path().name + ".failed")).read_text()
+    time.sleep(4)  # past the moment the grandchild would have written
+    assert not list(cache.glob(".*.tmp")), "a process the recorder started wrote its archive after the clean-up"
