@@ -18,7 +18,7 @@ import uuid
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
-# A Unix socket's path may not exceed 107 bytes; ours end in "-kernel-<12 hex>-ipc-<port>".
+# A Unix socket's path may not exceed 107 bytes; ours are "<folder>/kernel-<12 hex>-ipc-<port>".
 _MAX_FOLDER = 107 - len("/kernel-0123456789ab-ipc-65535")
 
 
