@@ -65,7 +65,7 @@ class FeatureEngineeringClient:
         return tables.read_table(_spark(), name, **kwargs)
 
     def get_table(self, name) -> FeatureTable:
-        """Keys, features, description, tags, lineage (``models``) and online tables of a feature table."""
+        """Keys, features, description and tags of a feature table (its lineage: ``table_lineage``)."""
         return metadata.describe(_spark(), name)
 
     def drop_table(self, name) -> None:

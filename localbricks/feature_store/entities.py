@@ -1,7 +1,8 @@
 """What the client hands back: plain, immutable descriptions of feature tables and online tables.
 
-These mirror the attributes Databricks documents for its ``FeatureTable`` and online-store objects,
-plus ``models`` (the lineage a course needs to show: which logged or registered models read a table).
+These have the attributes of Databricks' own ``FeatureTable`` and online-store objects and no others, so
+code written against them runs there too. Lineage (which models read a table) is not among them: Databricks
+shows it in Catalog Explorer, and locally ``localbricks.feature_store.lineage`` reads it.
 """
 from __future__ import annotations
 
@@ -22,9 +23,9 @@ class FeatureTable:
         features: the columns that are not primary keys, in table order.
         creation_timestamp: when the table was created, in milliseconds since the epoch.
         tags: the table's tags.
-        models: URIs of the models logged with this table's features (``models:/name/version`` once
-            registered, else the logged model's URI), oldest first.
-        online_tables: ``store/online_table`` for each online table published from this table.
+        online_stores, notebook_producers, job_producers, table_data_sources, path_data_sources,
+            custom_data_sources: lists Databricks fills from its legacy workspace store and leaves empty for a
+            Unity Catalog table; empty here too.
     """
 
     name: str
@@ -36,13 +37,17 @@ class FeatureTable:
     features: list[str]
     creation_timestamp: int
     tags: dict[str, str] = field(default_factory=dict)
-    models: list[str] = field(default_factory=list)
-    online_tables: list[str] = field(default_factory=list)
+    online_stores: list = field(default_factory=list)
+    notebook_producers: list = field(default_factory=list)
+    job_producers: list = field(default_factory=list)
+    table_data_sources: list = field(default_factory=list)
+    path_data_sources: list = field(default_factory=list)
+    custom_data_sources: list = field(default_factory=list)
 
-    @property
-    def lookup_keys(self) -> list[str]:
-        """The primary keys a point-in-time lookup joins on (all but the timestamp keys)."""
-        return [k for k in self.primary_keys if k not in self.timestamp_keys]
+
+def lookup_keys(table: FeatureTable) -> list[str]:
+    """The primary keys a point-in-time lookup joins on (all but the timestamp keys)."""
+    return [k for k in table.primary_keys if k not in table.timestamp_keys]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from localbricks.feature_store import metadata, validation
-from localbricks.feature_store.entities import FeatureTable
+from localbricks.feature_store.entities import FeatureTable, lookup_keys
 from localbricks.feature_store.errors import FeatureStoreError, listing
 
 _FOUND = "__fs_found"
@@ -117,9 +117,9 @@ def resolve(spark, lookup: FeatureLookup, df_schema) -> ResolvedLookup:
     if stamp and not table.timestamp_keys:
         raise FeatureStoreError(
             f"'{table.name}' has no timestamp key, so it cannot be looked up point-in-time; drop timestamp_lookup_key.")
-    table_keys = table.lookup_keys if stamp else table.primary_keys
+    table_keys = lookup_keys(table) if stamp else table.primary_keys
     if len(lookup.lookup_key) != len(table_keys):
-        if not stamp and table.timestamp_keys and len(lookup.lookup_key) == len(table.lookup_keys):
+        if not stamp and table.timestamp_keys and len(lookup.lookup_key) == len(lookup_keys(table)):
             raise FeatureStoreError(
                 f"'{table.name}' is a time-series feature table (timestamp key {listing(table.timestamp_keys)}): "
                 "pass timestamp_lookup_key='<your row-time column>' so each row gets the features as of its time.")

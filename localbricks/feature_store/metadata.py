@@ -142,8 +142,6 @@ def describe(spark, name: object) -> FeatureTable:
     extended = _extended(spark, full)
     columns = spark.table(str(full)).columns
     side = read_sidecar(_folder(extended["location"]))
-    from localbricks.feature_store import online_store  # the stores know what they publish
-
     return FeatureTable(
         name=str(full),
         table_id=props.get(TABLE_ID, ""),
@@ -154,8 +152,6 @@ def describe(spark, name: object) -> FeatureTable:
         features=[c for c in columns if c not in primary_keys],
         creation_timestamp=int(props.get(CREATED, "0")),
         tags=dict(side.get("tags", {})),
-        models=list(side.get("models", [])),
-        online_tables=online_store.published_from(str(full)),
     )
 
 

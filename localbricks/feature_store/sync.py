@@ -21,7 +21,7 @@ from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 from localbricks.feature_store import metadata, online_store
-from localbricks.feature_store.entities import PublishedTable
+from localbricks.feature_store.entities import PublishedTable, lookup_keys
 from localbricks.feature_store.errors import FeatureStoreError
 from localbricks.feature_store.online_store import OnlineStore, OnlineTable, encode_row
 
@@ -84,7 +84,7 @@ def sync(spark, store: OnlineStore, spec: dict) -> int:
 
 def _spec(spark, table, online_name: str, mode: str) -> dict:
     columns = {f.name: f.dataType.simpleString() for f in spark.table(table.name).schema}
-    return {"name": online_name, "source": table.name, "table_id": table.table_id, "keys": table.lookup_keys,
+    return {"name": online_name, "source": table.name, "table_id": table.table_id, "keys": lookup_keys(table),
             "timestamp_key": table.timestamp_keys[0] if table.timestamp_keys else None,
             "columns": columns, "publish_mode": mode, "synced_version": -1}
 

@@ -35,3 +35,23 @@ def test_methods_take_the_documented_keyword_arguments(method, arguments):
 
     parameters = inspect.signature(getattr(FeatureEngineeringClient, method)).parameters
     assert all(name in parameters for name in arguments), method
+
+
+# What databricks-feature-engineering 0.18.2's FeatureTable.__init__ sets, and its `tags` property
+# (its `keys` property, deprecated since 0.3.6, is left out).
+DATABRICKS_FEATURE_TABLE = {
+    "name", "table_id", "description", "primary_keys", "partition_columns", "features", "creation_timestamp",
+    "online_stores", "notebook_producers", "job_producers", "table_data_sources", "path_data_sources",
+    "custom_data_sources", "timestamp_keys", "tags",
+}
+
+
+def test_a_feature_table_has_databricks_attributes_and_no_others():
+    """A notebook that reads an attribute Databricks' FeatureTable lacks would fail there (05 printed `.models`)."""
+    import dataclasses
+
+    from localbricks.feature_store import FeatureTable
+
+    fields = {f.name for f in dataclasses.fields(FeatureTable)}
+    extras = {name for name in vars(FeatureTable) if not name.startswith("_")} - fields
+    assert fields | extras == DATABRICKS_FEATURE_TABLE

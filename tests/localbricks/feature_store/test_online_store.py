@@ -11,7 +11,7 @@ import uuid
 import numpy as np
 import pytest
 
-from localbricks.feature_store import FeatureEngineeringClient, FeatureStoreError, online_store
+from localbricks.feature_store import FeatureEngineeringClient, FeatureStoreError
 from localbricks.feature_store.online_backends import RedisBackend, SqliteBackend
 from localbricks.feature_store.online_store import OnlineTable, encode_row
 

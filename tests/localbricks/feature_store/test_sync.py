@@ -6,6 +6,7 @@ import pytest
 
 from localbricks.errors import ThreeLevelNameError
 from localbricks.feature_store import FeatureStoreError, metadata
+from localbricks.feature_store.lineage import table_lineage
 
 pytestmark = pytest.mark.spark
 
@@ -33,7 +34,7 @@ def test_triggered_publish_copies_then_syncs_updates_inserts_and_deletes_when_pu
     again = fe.publish_table(online_store=store, source_table_name=customers, online_table_name=online)
     assert again.synced_version == metadata.delta_version(spark, customers) == 4
     assert _online(store, online) == {"c1": None, "c2": (21, 2.5), "c3": (30, 9.5), "c4": (40, None)}
-    assert fe.get_table(name=customers).online_tables == [f"{store.name}/{online}"]
+    assert table_lineage(customers, spark).online_tables == [f"{store.name}/{online}"]
 
 
 def test_continuous_tables_follow_every_write_including_overwrite(spark, fe, customers, store):

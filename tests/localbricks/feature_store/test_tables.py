@@ -8,6 +8,8 @@ from pyspark.sql import types as T
 
 from localbricks.errors import ThreeLevelNameError
 from localbricks.feature_store import FeatureStoreError, metadata
+from localbricks.feature_store.entities import lookup_keys
+from localbricks.feature_store.lineage import TableLineage, table_lineage
 
 pytestmark = pytest.mark.spark
 
@@ -23,7 +25,8 @@ def test_create_table_writes_rows_and_keeps_keys_description_and_tags(spark, fe,
                             tags={"team": "churn"}, partition_columns="day")
     assert _rows(spark, name) == [("c1", "2025-01-01", 1.0)]
     assert (table.primary_keys, table.features, table.partition_columns) == (["cid", "day"], ["v"], ["day"])
-    assert (table.description, table.tags, table.models, table.timestamp_keys) == ("daily things", {"team": "churn"}, [], [])
+    assert (table.description, table.tags, table.timestamp_keys) == ("daily things", {"team": "churn"}, [])
+    assert table_lineage(name, spark) == TableLineage(models=[], online_tables=[])
     assert table.table_id and table.creation_timestamp > 0
     nullable = {f.name: f.nullable for f in spark.table(name).schema}
     assert nullable == {"cid": False, "day": False, "v": True}
@@ -54,7 +57,7 @@ def test_create_table_from_a_schema_alone_and_time_series_keys(spark, fe, new_na
                            T.StructField("v", T.DoubleType())])
     table = fe.create_table(name=name, primary_keys=["cid", "ts"], timestamp_keys="ts", schema=schema)
     assert spark.table(name).count() == 0
-    assert (table.timestamp_keys, table.lookup_keys, table.features) == (["ts"], ["cid"], ["v"])
+    assert (table.timestamp_keys, lookup_keys(table), table.features) == (["ts"], ["cid"], ["v"])
 
 
 def test_read_table_and_time_travel(spark, fe, customers):
