@@ -18,8 +18,11 @@ _HOME_CONF = "spark.localbricks.home"
 JAVA_OPTIONS_ENV = "LOCALBRICKS_DRIVER_JAVA_OPTIONS"
 # The course's data is small, so a driver lives mostly on start-up and first queries: stopping the
 # JIT at its quick tier (C1) halves the CPU a start and a first Delta write cost (measured
-# 2026-12 on 2 cores: 41 → 21 s of JVM CPU), at some speed on long, heavy jobs.
-DEFAULT_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1"
+# 2026-12 on 2 cores: 41 → 21 s of JVM CPU), at some speed on long, heavy jobs. Without the second
+# tier the JVM reserves only 48 MB for compiled code, which Spark, Delta and MLlib fill in about 30 s;
+# the JVM then disables its compiler for good and interprets everything after ("CodeCache is full"
+# in a notebook's stderr). 240 MB is what it reserves with both tiers; it is committed only as used.
+DEFAULT_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
 
 
 def delta_coordinates() -> str:
