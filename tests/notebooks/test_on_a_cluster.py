@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -44,12 +43,6 @@ _json.dump({"session": type(spark).__module__, "tables": sorted(r.tableName for 
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _spark_class() -> Path:
     import pyspark
 
@@ -68,12 +61,13 @@ def _start(cmd: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen:
                                 env=env, start_new_session=True)
 
 
-def _wait_for(log: Path, pattern: str, count: int, proc: subprocess.Popen) -> None:
+def _wait_for(log: Path, pattern: str, count: int, proc: subprocess.Popen) -> list[str]:
+    """Wait until ``pattern`` is in ``log`` ``count`` times; return its matches (their first group if it has one)."""
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         text = log.read_text(errors="replace") if log.exists() else ""
-        if len(re.findall(pattern, text)) >= count:
-            return
+        if len(found := re.findall(pattern, text)) >= count:
+            return found
         if proc.poll() is not None:
             break
         time.sleep(0.5)
@@ -94,16 +88,18 @@ def _stop(procs: list[subprocess.Popen]) -> None:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    """A standalone master and two one-core workers on loopback; yields the master URL and workers' dirs."""
+    """A standalone master and two one-core workers on loopback; yields the master URL and workers' dirs.
+
+    Every server binds port 0 itself and the master's log says which port it got: a port picked beforehand
+    and let go could be taken meanwhile by another test's Spark driver."""
     base = tmp_path_factory.mktemp("cluster")
-    port, ui_port = _free_port(), _free_port()
     env = _loopback_env(SPARK_MASTER_OPTS="-Dspark.master.rest.enabled=false")
     procs = [_start([str(_spark_class()), "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-                     "--port", str(port), "--webui-port", str(ui_port)], base / "master.log", env)]
-    url = f"spark://127.0.0.1:{port}"
+                     "--port", "0", "--webui-port", "0"], base / "master.log", env)]
     work_dirs = [base / f"worker{i}" for i in range(WORKERS)]
     try:
         _wait_for(base / "master.log", r"elected leader", 1, procs[0])
+        url = _wait_for(base / "master.log", r"Starting Spark master at (spark://127\.0\.0\.1:\d+)", 1, procs[0])[0]
         for i, work_dir in enumerate(work_dirs):
             procs.append(_start([str(_spark_class()), "org.apache.spark.deploy.worker.Worker", url,
                                  "--host", "127.0.0.1", "--cores", "1", "--memory", "2g", "--webui-port", "0",
@@ -221,12 +217,12 @@ def connect_server(tmp_path_factory):
     from localbricks import session, workspace as local_workspace
 
     base = tmp_path_factory.mktemp("connect")
-    workspace, port = base / "workspace", _free_port()
+    workspace = base / "workspace"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("LOCALBRICKS_HOME", str(workspace))
         conf = session.base_conf(local_workspace.home())
     jars = conf.pop("spark.jars")
-    conf.update({"spark.connect.grpc.binding.address": "127.0.0.1", "spark.connect.grpc.binding.port": str(port)})
+    conf.update({"spark.connect.grpc.binding.address": "127.0.0.1", "spark.connect.grpc.binding.port": "0"})
     cmd = [str(_spark_class()), "org.apache.spark.deploy.SparkSubmit", "--driver-memory", "2g",
            "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
            "--jars", jars, "--packages", session.delta_coordinates()]
@@ -234,7 +230,7 @@ def connect_server(tmp_path_factory):
         cmd += ["--conf", f"{key}={value}"]
     server = _start([*cmd, "spark-internal"], base / "server.log", _loopback_env())
     try:
-        _wait_for(base / "server.log", r"Spark Connect server started", 1, server)
+        port = _wait_for(base / "server.log", r"Spark Connect server started at: 127\.0\.0\.1:(\d+)", 1, server)[0]
         yield {"url": f"sc://127.0.0.1:{port}", "workspace": workspace}
     finally:
         _stop([server])
